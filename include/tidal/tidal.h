@@ -1,0 +1,9 @@
+/*
+** tidal.h: the whole public API of libtidal. Include this one header.
+*/
+#ifndef TIDAL_H
+#define TIDAL_H
+
+#include "tidal/base.h"
+
+#endif /* TIDAL_H */

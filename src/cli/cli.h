@@ -1,0 +1,23 @@
+/*
+** cli.h: the tidal command's subcommands. Each is `int fn(int argc, char **argv)` with argv[0]
+** the subcommand's name, returning the process exit status (0 ok, 1 failure, 2 usage).
+** Add a subcommand by adding a line to TIDAL_CLI_COMMANDS and a cli_<name>.c file.
+*/
+#ifndef TIDAL_CLI_H
+#define TIDAL_CLI_H
+
+#include "tidal/tidal.h"
+
+typedef int (*tidal_cli_fn)(int argc, char **argv);
+typedef struct {
+  const char *name;
+  tidal_cli_fn fn;
+  const char *help;
+} tidal_cli_command;
+
+#define TIDAL_CLI_COMMANDS(XX)                                                   \
+  XX("version", tidal_cli_version, "print the version")
+
+int tidal_cli_version(int argc, char **argv);
+
+#endif /* TIDAL_CLI_H */
