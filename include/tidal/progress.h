@@ -422,6 +422,7 @@ typedef struct tidal_mutable_antichain {
   tidal_change_batch counts;  /* read-only: signed counts per time (lazily compacted) */
   tidal_antichain frontier;   /* read-only: minimal times with positive count, cmp-sorted */
   tidal_change_batch changes; /* public: ±1 frontier changes not yet taken by the owner */
+  bool dirty;                 /* private: counts changed in a way the frontier may not show yet */
 } tidal_mutable_antichain;
 
 /// Initialize (empty counts and frontier). `alloc` borrowed (NULL = default). Never fails.
@@ -431,9 +432,9 @@ TIDAL_API void tidal_mutable_antichain_init(tidal_mutable_antichain *m, uint32_t
 /// Release the storage. NULL is a no-op.
 TIDAL_API void tidal_mutable_antichain_reset(tidal_mutable_antichain *m);
 /// counts[t] += diff, then rebuild the frontier if it could have changed, appending ±1 changes to
-/// m->changes. Returns 0 or TIDAL_ENOMEM (then the counts are updated but the frontier and changes
-/// may be stale until the next successful call: the error is for the owner to propagate, not to
-/// retry). Thread-safe: no. Since: 0.1.
+/// m->changes. Returns 0 or TIDAL_ENOMEM (then the update may or may not have been counted, and the
+/// frontier is brought up to date by the next successful call; the error is for the owner to
+/// propagate, not to retry). Thread-safe: no. Since: 0.1.
 TIDAL_API int tidal_mutable_antichain_update(tidal_mutable_antichain *m, const tidal_time *t,
                                              int64_t diff, tidal_error *err);
 /// Apply n updates and rebuild at most once. Same contract as _update.
