@@ -151,7 +151,7 @@ static int string(jp *p, tidal_buffer *out) {
         p->pos++;
       }
     }
-    if (out && p->pos > run && tidal_buffer_append(out, p->s + run, p->pos - run) < 0) return oom(p);
+    if (out && p->pos > run && tidal__append(out, p->s + run, p->pos - run) < 0) return oom(p);
     if (p->pos >= p->n) return bad(p, "'\"'");
     char c = p->s[p->pos];
     if (c == '"') {
@@ -196,7 +196,7 @@ static int string(jp *p, tidal_buffer *out) {
     }
     default: p->pos--; return bad(p, "an escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u)");
     }
-    if (out && tidal_buffer_append(out, tmp, m) < 0) return oom(p);
+    if (out && tidal__append(out, tmp, m) < 0) return oom(p);
   }
 }
 
