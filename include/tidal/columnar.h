@@ -181,8 +181,9 @@ static inline tidal_slice tidal_view_slice(const tidal_batch_view *v, size_t k) 
 static inline const char *tidal_view_str(const tidal_batch_view *v, size_t k, size_t i, size_t *len) {
   const uint64_t *bounds = (const uint64_t *)v->slices[k].data;
   uint64_t start = i ? bounds[i - 1] : 0;
+  const char *bytes = (const char *)v->slices[k + 1].data; /* NULL when all strings are empty */
   *len = (size_t)(bounds[i] - start);
-  return (const char *)v->slices[k + 1].data + start;
+  return bytes ? bytes + start : "";
 }
 
 /* ---- builders ----------------------------------------------------------------------------- */

@@ -18,7 +18,7 @@ static int copy(tidal_builder *b, const tidal_batch_view *v, const tidal_type *t
   case TIDAL_KIND_STRING: {
     uint64_t s, e;
     tidal__bounds_at(v, k, i, &s, &e);
-    return tidal__w_string(b, t, (const char *)v->slices[k + 1].data + s, (size_t)(e - s));
+    return tidal__w_string(b, t, (const char *)tidal__bytes_at(v, k + 1, s), (size_t)(e - s));
   }
   case TIDAL_KIND_VEC: {
     uint64_t s, e;

@@ -197,6 +197,12 @@ static inline void tidal__bounds_at(const tidal_batch_view *v, size_t k, uint64_
   *e = b[i];
 }
 
+/* Byte `off` of slice k (a valid pointer even when the slice is empty and NULL). */
+static inline const uint8_t *tidal__bytes_at(const tidal_batch_view *v, size_t k, uint64_t off) {
+  const uint8_t *d = (const uint8_t *)v->slices[k].data;
+  return d ? d + off : (const uint8_t *)"";
+}
+
 /* The element count of t's column in a (valid) view. */
 uint64_t tidal__view_len(const tidal_batch_view *v, const tidal_type *t);
 

@@ -189,7 +189,7 @@ static int row(tidal_buffer *o, const tidal_batch_view *v, const tidal_type *t, 
   case TIDAL_KIND_STRING: {
     uint64_t s, e;
     tidal__bounds_at(v, k, i, &s, &e);
-    return put_string(o, (const uint8_t *)v->slices[k + 1].data + s, (size_t)(e - s));
+    return put_string(o, tidal__bytes_at(v, k + 1, s), (size_t)(e - s));
   }
   case TIDAL_KIND_VEC: {
     uint64_t s, e;
