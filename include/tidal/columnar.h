@@ -302,6 +302,12 @@ TIDAL_API int tidal_builder_encode(const tidal_builder *b, tidal_buffer *out);
 /// rows. Returns 0 or TIDAL_ENOMEM (schemas of more than 16 slices).
 TIDAL_API int tidal_builder_view(const tidal_builder *b, tidal_batch_view *v);
 
+/// Length of the longest valid UTF-8 prefix of p[0..n) (n when all of it is valid: the rule
+/// tidal_view_init applies to string bytes). For producers of string columns from untrusted text
+/// (files, sockets): push_string does not check. Never fails. Thread-safe: yes. Added to the
+/// draft API.
+TIDAL_API size_t tidal_utf8_check(const void *p, size_t n);
+
 /* ---- JSON out ----------------------------------------------------------------------------- */
 /// Append row `row` as one JSON value (no newline): round-trip exact (64/128-bit ints, escapes,
 /// non-ASCII, NUL, floats with shortest repr that reads back to the same bits; NaN/inf as the

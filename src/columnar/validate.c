@@ -301,3 +301,5 @@ int tidal_view_init(tidal_batch_view *v, const tidal_schema *s, const void *byte
   if (rc < 0) tidal_view_reset(v);
   return rc;
 }
+
+size_t tidal_utf8_check(const void *p, size_t n) { return utf8_check((const uint8_t *)p, n); }
