@@ -1,0 +1,117 @@
+/*
+** fuzz/columnar_view.c: libFuzzer target for tidal_view_init on hostile bytes.
+**
+** Input: one byte choosing a schema from a fixed list (every kind is in some schema), then the
+** candidate encoding. The bytes are copied into an exactly-sized, 16-aligned heap block (so ASan
+** flags any read past the end), then viewed. When the view is accepted:
+**   - every row converts to JSON (rows beyond WALK_LIMIT: only the first and last, since a unit
+**     column may legally claim 2^63 rows in 16 bytes);
+**   - the rows re-encode (push_rows) into exactly the input bytes. A valid view must round-trip:
+**     an accepted input that re-encodes differently is a non-canonical encoding the validator let
+**     through, which is a validation bug (see docs/columnar-cli.md) and aborts the run.
+**     With TIDAL_FUZZ_LENIENT=1 in the environment that check only compares the re-encoding's
+**     JSON, to keep fuzzing past a known finding.
+**
+** Seeds: scripts/fuzz.sh writes one corpus file per spec vector (schema byte + bytes).
+*/
+#include "tidal/columnar.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WALK_LIMIT 100000
+
+/* The schema list is part of the corpus format: append, never reorder. */
+static const char *const schemas[] = {
+    "u64",
+    "(string, i64)",
+    "{text: string, diff: i64}",
+    "option<i32>",
+    "vec<u8>",
+    "enum{Unit, Data(i64)}",
+    "enum{Red, Green, Blue}",
+    "string",
+    "bool",
+    "char",
+    "unit",
+    "i16",
+    "f32",
+    "f64",
+    "u8",
+    "(u128, i128)",
+    "result<string, u32>",
+    "vec<vec<string>>",
+    "option<vec<bool>>",
+    "{id: u64, tags: vec<string>, score: option<f64>, kind: enum{A, B(i64), C{x: u32, y: string}}}",
+    "(usize, isize, i8, u16, u32, i32)",
+    "enum{A(option<u8>), B{x: result<unit, bool>}, C, D(string, char)}",
+    "vec<(u8, option<string>)>",
+    "result<enum{P, Q}, vec<unit>>",
+};
+#define NSCHEMAS (sizeof schemas / sizeof schemas[0])
+
+static tidal_schema *parsed[NSCHEMAS];
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (size < 1) return 0;
+  size_t which = data[0] % NSCHEMAS;
+  if (!parsed[which] &&
+      tidal_schema_parse(schemas[which], strlen(schemas[which]), NULL, &parsed[which], NULL) < 0)
+    abort(); /* the list above is fixed: a parse failure is a bug */
+  const tidal_schema *s = parsed[which];
+  size_t len = size - 1;
+  uint8_t *bytes = malloc(len ? len : 1);
+  if (len) memcpy(bytes, data + 1, len);
+
+  tidal_batch_view v;
+  tidal_error err;
+  int rc = tidal_view_init(&v, s, bytes, len, NULL, &err);
+  if (rc < 0) {
+    if (rc != TIDAL_ECORRUPT || !err.msg[0]) abort();
+    free(bytes);
+    return 0;
+  }
+  tidal_buffer j, j2, enc;
+  tidal_buffer_init(&j, NULL);
+  tidal_buffer_init(&j2, NULL);
+  tidal_buffer_init(&enc, NULL);
+  if (v.rows > WALK_LIMIT) {
+    if (tidal_view_row_json(&v, 0, &j) < 0 || tidal_view_row_json(&v, v.rows - 1, &j) < 0)
+      abort();
+    goto done;
+  }
+  for (size_t r = 0; r < v.rows; r++)
+    if (tidal_view_row_json(&v, r, &j) < 0 || tidal_buffer_append(&j, "\n", 1) < 0) abort();
+
+  tidal_builder *b;
+  if (tidal_builder_new(s, NULL, &b) < 0) abort();
+  for (size_t r = 0; r < v.rows; r++)
+    if (tidal_builder_push_row(b, &v, r) < 0) abort();
+  if (tidal_builder_encode(b, &enc) < 0) abort();
+  tidal_builder_free(b);
+  if (enc.len != len || memcmp(enc.data, bytes, len)) {
+    static int lenient = -1;
+    if (lenient < 0) lenient = getenv("TIDAL_FUZZ_LENIENT") && atoi(getenv("TIDAL_FUZZ_LENIENT"));
+    if (!lenient) {
+      fprintf(stderr, "non-canonical encoding accepted for schema %s: %zu bytes in, %zu out\n",
+              schemas[which], len, enc.len);
+      abort();
+    }
+    /* Lenient: the re-encoding must at least mean the same rows. */
+    tidal_batch_view v2;
+    if (tidal_view_init(&v2, s, enc.data, enc.len, NULL, &err) < 0 || v2.rows != v.rows) abort();
+    for (size_t r = 0; r < v2.rows; r++)
+      if (tidal_view_row_json(&v2, r, &j2) < 0 || tidal_buffer_append(&j2, "\n", 1) < 0) abort();
+    if (j2.len != j.len || memcmp(j2.data, j.data, j.len)) abort();
+    tidal_view_reset(&v2);
+  }
+done:
+  tidal_buffer_reset(&j);
+  tidal_buffer_reset(&j2);
+  tidal_buffer_reset(&enc);
+  tidal_view_reset(&v);
+  free(bytes);
+  return 0;
+}
