@@ -154,7 +154,7 @@ static void push_nested_row(tidal_builder *b, size_t i) {
     OK(tidal_builder_push_f64(b, (double)vals[i % ROWS] * 0.5));
   }
   switch (i % 3) {
-    case 0: OK(tidal_builder_begin_variant(b, 0)); OK(tidal_builder_push_unit(b)); break;
+    case 0: OK(tidal_builder_begin_variant(b, 0)); break; /* unit payload implied */
     case 1: OK(tidal_builder_begin_variant(b, 1)); OK(tidal_builder_push_i64(b, vals[i % ROWS])); break;
     default:
       OK(tidal_builder_begin_variant(b, 2));

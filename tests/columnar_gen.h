@@ -425,8 +425,7 @@ static void gen_value(uint64_t *rng, const tidal_type *t, int depth, gen_ctx *cx
       GPUSH(cx, tidal_builder_begin_variant(cx->b, (uint32_t)i));
       switch (tidal_type_variant_shape(t, i)) {
         case TIDAL_VARIANT_UNIT:
-          gs_printf(out, "\"%s\"", name);
-          GPUSH(cx, tidal_builder_push_unit(cx->b));
+          gs_printf(out, "\"%s\"", name); /* begin_variant pushed the unit payload */
           return;
         case TIDAL_VARIANT_TUPLE:
           gs_printf(out, "{\"%s\":", name);

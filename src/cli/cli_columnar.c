@@ -213,8 +213,9 @@ static int run_decode(const options *o, tidal_schema *schema, tidal_buffer *in, 
   int rc = open_view(o, schema, in, &v);
   if (rc) return rc;
   for (size_t r = 0; r < v.rows && rc == 0; r++) {
-    if (tidal_view_row_json(&v, r, out) < 0 || tidal_buffer_append(out, "\n", 1) < 0)
-      rc = fail("out of memory writing row %zu", r);
+    int e = tidal_view_row_json(&v, r, out);
+    if (e == 0) e = tidal_buffer_append(out, "\n", 1);
+    if (e < 0) rc = fail("%s: row %zu: cannot write JSON: %s", input_name(o), r, tidal_strerror(e));
   }
   tidal_view_reset(&v);
   return rc;
@@ -313,7 +314,8 @@ static int run_inspect(const options *o, tidal_schema *schema, tidal_buffer *in,
   tidal_batch_view v;
   int rc = open_view(o, schema, in, &v);
   if (rc) return rc;
-  if (inspect_text(o, &v, in->len, out) < 0) rc = fail("out of memory");
+  int e = inspect_text(o, &v, in->len, out);
+  if (e < 0) rc = fail("%s: cannot describe the batch: %s", input_name(o), tidal_strerror(e));
   tidal_view_reset(&v);
   return rc;
 }
