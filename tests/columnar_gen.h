@@ -14,7 +14,7 @@
 **
 ** Invariant: generated rows are representable losslessly in JSON: an option's payload is never
 ** itself null-like (no option<option<T>> or option<unit>, where serde's JSON is ambiguous), and
-** floats are finite.
+** non-finite floats use tidal's spelling ("NaN", "inf", "-inf" as JSON strings).
 */
 #ifndef TIDAL_TESTS_COLUMNAR_GEN_H
 #define TIDAL_TESTS_COLUMNAR_GEN_H
@@ -302,6 +302,14 @@ static void gen_value(uint64_t *rng, const tidal_type *t, int depth, gen_ctx *cx
     case TIDAL_KIND_F32: {
       static const float special[] = {0.0f, -0.0f, 1.5f, 1e-45f, 3.4028235e38f, -1.0f, 0.1f, 16777217.0f};
       float f;
+      if (grand(rng, 40) == 0) {
+        static const char *const spell[] = {"\"NaN\"", "\"inf\"", "\"-inf\""};
+        static const float val[] = {NAN, INFINITY, -INFINITY};
+        size_t i = grand(rng, 3);
+        gs_puts(out, spell[i]);
+        GPUSH(cx, tidal_builder_push_f64(cx->b, (double)val[i]));
+        return;
+      }
       if (grand(rng, 3) == 0) f = special[grand(rng, 8)];
       else {
         uint32_t bits;
@@ -316,6 +324,14 @@ static void gen_value(uint64_t *rng, const tidal_type *t, int depth, gen_ctx *cx
     case TIDAL_KIND_F64: {
       static const double special[] = {0.0, -0.0, 1.5, 5e-324, 1.7976931348623157e308, -1.0, 0.1, 1e21};
       double d;
+      if (grand(rng, 40) == 0) {
+        static const char *const spell[] = {"\"NaN\"", "\"inf\"", "\"-inf\""};
+        static const double val[] = {NAN, INFINITY, -INFINITY};
+        size_t i = grand(rng, 3);
+        gs_puts(out, spell[i]);
+        GPUSH(cx, tidal_builder_push_f64(cx->b, val[i]));
+        return;
+      }
       if (grand(rng, 3) == 0) d = special[grand(rng, 8)];
       else {
         uint64_t bits;
@@ -548,6 +564,20 @@ static void canon_bytes(const gstr *b, gstr *out) {
 
 static bool canon_value(jin *in, const tidal_type *t, gstr *out);
 
+/* Non-finite floats, which JSON cannot spell: tidal writes the strings "NaN", "inf", "-inf" (and
+   also reads "Infinity", "-Infinity"). All NaNs are one value here: JSON keeps no payload. */
+static bool canon_nonfinite(jin *in, gstr *out) {
+  static const char *const spell[][2] = {{"\"NaN\"", "NaN"}, {"\"inf\"", "+inf"},
+                                         {"\"-inf\"", "-inf"}, {"\"Infinity\"", "+inf"},
+                                         {"\"-Infinity\"", "-inf"}};
+  for (size_t i = 0; i < sizeof spell / sizeof spell[0]; i++)
+    if (jlit(in, spell[i][0])) {
+      gs_puts(out, spell[i][1]);
+      return true;
+    }
+  return false;
+}
+
 /* An object whose keys are `t`'s field names (any order, each once), in declaration order. */
 static bool canon_fields(jin *in, const tidal_type *t, gstr *out) {
   size_t n = tidal_type_child_count(t);
@@ -593,6 +623,7 @@ static bool canon_value(jin *in, const tidal_type *t, gstr *out) {
       return true;
     }
     case TIDAL_KIND_F32: {
+      if (canon_nonfinite(in, out)) return true;
       if (!jnumber(in, tok, sizeof tok)) return false;
       float f = strtof(tok, NULL);
       uint32_t bits;
@@ -601,6 +632,7 @@ static bool canon_value(jin *in, const tidal_type *t, gstr *out) {
       return true;
     }
     case TIDAL_KIND_F64: {
+      if (canon_nonfinite(in, out)) return true;
       if (!jnumber(in, tok, sizeof tok)) return false;
       double d = strtod(tok, NULL);
       uint64_t bits;

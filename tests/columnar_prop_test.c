@@ -169,14 +169,14 @@ static void one_case(uint64_t seed, size_t max_rows) {
 /* Many small batches: thousands of schemas. */
 TEST(random_schemas_roundtrip) {
   uint64_t seed0 = env_u64("TIDAL_PROP_SEED", 0x5eed0001);
-  uint64_t cases = env_u64("TIDAL_PROP_CASES", 3000);
+  uint64_t cases = env_u64("TIDAL_PROP_CASES", 5000);
   for (uint64_t i = 0; i < cases; i++) one_case(seed0 + i, 12);
 }
 
 /* Fewer, larger batches: rank-select blocks (1024 bits) and enum form switches at scale. */
 TEST(random_schemas_large_batches) {
   uint64_t seed0 = env_u64("TIDAL_PROP_SEED", 0x1a4e0001);
-  uint64_t cases = env_u64("TIDAL_PROP_CASES", 40);
+  uint64_t cases = env_u64("TIDAL_PROP_CASES", 60);
   for (uint64_t i = 0; i < cases; i++) one_case(seed0 + i, 3000);
 }
 
