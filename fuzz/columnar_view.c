@@ -107,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (tidal_view_init(&v2, s, enc.data, enc.len, NULL, &err) < 0 || v2.rows != v.rows) abort();
     for (size_t r = 0; r < v2.rows; r++)
       if (tidal_view_row_json(&v2, r, &j2) < 0 || tidal_buffer_append(&j2, "\n", 1) < 0) abort();
-    if (j2.len != j.len || memcmp(j2.data, j.data, j.len)) abort();
+    if (j2.len != j.len || (j.len && memcmp(j2.data, j.data, j.len))) abort();
     tidal_builder *b2;
     tidal_buffer enc2;
     tidal_buffer_init(&enc2, NULL);
