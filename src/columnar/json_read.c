@@ -43,7 +43,7 @@ static int bad(jp *p, const char *what) {
                            p->pos, what, c);
   size_t m = 1;
   while (m < 16 && p->pos + m < p->n && p->s[p->pos + m] != ',' && p->s[p->pos + m] != '}' &&
-         p->s[p->pos + m] != ']' && (unsigned char)p->s[p->pos + m] >= 0x20)
+         p->s[p->pos + m] != ']' && p->s[p->pos + m] != ':' && (unsigned char)p->s[p->pos + m] >= 0x20)
     m++;
   return tidal_error_set(p->err, TIDAL_EJSON, "at byte %zu: expected %s, found '%.*s'", p->pos,
                          what, (int)m, p->s + p->pos);
