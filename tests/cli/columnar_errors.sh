@@ -52,6 +52,7 @@ expect_fail 1 'bad schema' $'1\n' -- encode --schema 'vec<u8'
 expect_fail 1 'bad schema' $'1\n' -- encode --schema 'u65'
 expect_fail 1 'bad schema' '' -- decode --schema '' --hex
 expect_fail 1 "cannot open '$T/nope'" '' -- decode --schema u64 "$T/nope"
+expect_fail 1 "cannot read '$T': Is a directory" '' -- decode --schema u64 "$T"
 expect_fail 2 'schema is required' '' -- encode
 expect_fail 2 'unknown subcommand' '' -- frobnicate --schema u64
 expect_fail 2 'unknown option' '' -- encode --schema u64 --bogus
