@@ -100,10 +100,10 @@ rc=${PIPESTATUS[0]}
 out=$(printf '["hello", 1]\n["world", -2]\n' | "$TIDAL_BIN" columnar encode --schema '(string, i64)' |
       "$TIDAL_BIN" columnar inspect --schema '(string, i64)')
 for want in 'rows: 2' 'slices: 3' 'bounds' 'bytes' 'values' '\["hello",1\]|\["hello", 1\]'; do
-  echo "$out" | grep -Eq -- "$want" || bad "inspect output lacks /$want/: $out"
+  grep -Eq -- "$want" <<<"$out" || bad "inspect output lacks /$want/: $out"
 done
 out=$(printf '1\n2\n3\n' | "$TIDAL_BIN" columnar encode --schema u64 | "$TIDAL_BIN" columnar inspect --schema u64 --rows 1)
-echo "$out" | grep -q 'first 1 rows' || bad "inspect --rows 1: $out"
+grep -q "first 1 rows" <<<"$out" || bad "inspect --rows 1: $out"
 
 echo "$fails failures"
 [ "$fails" -eq 0 ]
