@@ -208,7 +208,7 @@ static void bench_nested(void) {
   }
   printf("push nested %s (%d rows, %.1f MB of slices, %.1f MB of JSON)\n", NESTED, NESTED_ROWS,
          (double)bytes / 1e6, (double)json.len / 1e6);
-  report("cursor API", best, NESTED_ROWS, 0, 0);
+  report("cursor API (baseline)", best, NESTED_ROWS, 0, 0);
   report("push_json", best_json, NESTED_ROWS, (double)json.len, best);
   free(ends);
   tidal_buffer_reset(&json);

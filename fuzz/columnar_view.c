@@ -2,7 +2,8 @@
 ** fuzz/columnar_view.c: libFuzzer target for tidal_view_init on hostile bytes.
 **
 ** Input: one byte choosing a schema from a fixed list (every kind is in some schema), then the
-** candidate encoding. The bytes are copied into an exactly-sized, 16-aligned heap block (so ASan
+** candidate encoding; or, with the byte's high bit set, slice lengths and contents that the
+** target frames itself (see frame() below). The bytes are copied into an exactly-sized, 16-aligned heap block (so ASan
 ** flags any read past the end), then viewed. When the view is accepted:
 **   - every row converts to JSON (rows beyond WALK_LIMIT: only the first and last, since a unit
 **     column may legally claim 2^63 rows in 16 bytes);
@@ -19,11 +20,12 @@
 */
 #include "tidal/columnar.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define WALK_LIMIT 16384
+#define WALK_LIMIT 4096
 
 /* The schema list is part of the corpus format: append, never reorder. */
 static const char *const schemas[] = {
@@ -56,17 +58,51 @@ static const char *const schemas[] = {
 
 static tidal_schema *parsed[NSCHEMAS];
 
+/* Framed mode (schema byte with the high bit set): the input is n element counts (one byte per
+   slice of the schema's plan) followed by the slices' bytes back to back; this builds a correctly
+   framed encoding (header, zero padding) around them, so most inputs get past the structural
+   checks and exercise the value checks (bounds, rank-select counts, enum offsets, UTF-8). */
+static uint8_t *frame(const tidal_schema *s, const uint8_t *in, size_t n, size_t *len) {
+  size_t ns = tidal_schema_slice_count(s), hdr = 8 * (ns + 1), total = hdr;
+  size_t counts_n = n < ns ? n : ns;
+  for (size_t k = 0; k < ns; k++) {
+    size_t c = k < counts_n ? in[k] : 0;
+    total += (c * tidal_schema_slice(s, k)->elem_size + 7) & ~(size_t)7;
+  }
+  uint8_t *out = calloc(1, total);
+  const uint8_t *src = in + counts_n, *end = in + n;
+  size_t pos = hdr;
+  uint64_t w = hdr;
+  memcpy(out, &w, 8);
+  for (size_t k = 0; k < ns; k++) {
+    size_t bytes = (k < counts_n ? in[k] : 0) * (size_t)tidal_schema_slice(s, k)->elem_size;
+    size_t avail = (size_t)(end - src) < bytes ? (size_t)(end - src) : bytes;
+    memcpy(out + pos, src, avail);
+    src += avail;
+    w = pos + bytes;
+    memcpy(out + 8 * (k + 1), &w, 8);
+    pos = (pos + bytes + 7) & ~(size_t)7;
+  }
+  *len = total;
+  return out;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1) return 0;
-  size_t which = data[0] % NSCHEMAS;
+  bool framed = data[0] & 0x80;
+  size_t which = (data[0] & 0x7f) % NSCHEMAS;
   if (!parsed[which] &&
       tidal_schema_parse(schemas[which], strlen(schemas[which]), NULL, &parsed[which], NULL) < 0)
     abort(); /* the list above is fixed: a parse failure is a bug */
   const tidal_schema *s = parsed[which];
-  size_t len = size - 1;
-  uint8_t *bytes = malloc(len ? len : 1);
-  if (len) memcpy(bytes, data + 1, len);
+  size_t len;
+  uint8_t *bytes = framed ? frame(s, data + 1, size - 1, &len) : NULL;
+  if (!framed) {
+    len = size - 1;
+    bytes = malloc(len ? len : 1);
+    if (len) memcpy(bytes, data + 1, len);
+  }
 
   tidal_batch_view v;
   tidal_error err;

@@ -42,7 +42,18 @@ if os.path.exists(vectors):
     for k, line in enumerate(open(vectors)):
         case = json.loads(line)
         if case["schema"] in schemas:
-            seed(schemas.index(case["schema"]), bytes.fromhex(case["hex"]), "vector-%02d" % k); n += 1
+            i, raw = schemas.index(case["schema"]), bytes.fromhex(case["hex"])
+            seed(i, raw, "vector-%02d" % k); n += 1
+            # The same batch in the target's framed form: element counts, then the slices' bytes.
+            words = [int.from_bytes(raw[8*j:8*j+8], "little") for j in range(raw[0] // 8)]
+            starts = [words[0]] + [(e + 7) & ~7 for e in words[1:-1]]
+            sl = [raw[a:b] for a, b in zip(starts, words[1:])]
+            p = subprocess.run([tidal, "columnar", "inspect", "--schema", case["schema"], "--rows", "0"],
+                               input=raw, capture_output=True).stdout.decode()
+            sizes = [int(m) for m in re.findall(r"^\s+\d+\s+\D+?\s+(\d+)\s+\d+\s", p, re.M)]
+            if len(sizes) == len(sl) and all(len(x) // z < 256 for x, z in zip(sl, sizes)):
+                seed(0x80 | i, bytes(len(x) // z for x, z in zip(sl, sizes)) + b"".join(sl),
+                     "framed-%02d" % k); n += 1
 for i, s in enumerate(schemas):
     p = subprocess.run([tidal, "columnar", "encode", "--schema", s], input=b"", capture_output=True)
     if p.returncode == 0:
