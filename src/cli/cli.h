@@ -16,8 +16,10 @@ typedef struct {
 } tidal_cli_command;
 
 #define TIDAL_CLI_COMMANDS(XX)                                                   \
-  XX("version", tidal_cli_version, "print the version")
+  XX("version", tidal_cli_version, "print the version")                          \
+  XX("wasm", tidal_cli_wasm, "compile and inspect WebAssembly operator modules")
 
 int tidal_cli_version(int argc, char **argv);
+int tidal_cli_wasm(int argc, char **argv);
 
 #endif /* TIDAL_CLI_H */
