@@ -1,113 +1,18 @@
 // ctest-labels: threads
 /*
-** wasm_threads_test.c: the runtime with several threads: concurrent traps (thread-local trap
-** state), a guest stack overflow on a worker thread (per-thread alternate signal stacks),
-** concurrent loads of one module compiling it once (the cache lock).
+** wasm_threads_test.c: the WASM host from several threads without traps, so that it runs under
+** TSan too: concurrent loads of one module compile it once (the cache lock) and share it;
+** instances on several threads call concurrently while the watchdog samples their slots; the
+** function-type registry and per-thread runtime setup race freely.
 **
-** Runs under TSan too. TSan intercepts sigaction and siglongjmp; traps here are synchronous
-** SIGSEGV/SIGFPE-free jumps (wasm2c checks division explicitly) and out-of-bounds faults, which
-** TSan delivers at once. The watchdog (an asynchronous signal, which TSan defers until the
-** thread reaches an interceptor, never inside guest code) is tested in wasm_host_test instead.
+** Traps on several threads are in wasm_trap_threads_test (TSan cannot follow a siglongjmp out of
+** a signal handler on the alternate stack). The deadline is tested in wasm_host_test: TSan defers
+** asynchronous signals until the thread reaches an interceptor, which never happens inside guest
+** code.
 */
 #include "wasm_util.h"
 
 #include <pthread.h>
-
-typedef struct {
-  tidal_wasm_module *m;
-  int rounds;
-  int traps;    /* out: traps seen with the right code and message */
-  int ok_calls; /* out: successful calls between traps */
-} trapper;
-
-static void *trap_loop(void *arg) {
-  trapper *t = arg;
-  size_t oob = wt_op(t->m, "oob_load"), div0 = wt_op(t->m, "div0"), ok = wt_op(t->m, "ok");
-  for (int i = 0; i < t->rounds; i++) {
-    tidal_wasm_instance *in;
-    tidal_error err;
-    if (tidal_wasm_instance_new(t->m, NULL, 0, &in, &err)) return NULL;
-    uint32_t ra, rl;
-    if (tidal_wasm_instance_call(in, ok, 0, 0, &ra, &rl, &err) == 0) t->ok_calls++;
-    bool use_oob = i % 2 == 0;
-    int rc = tidal_wasm_instance_call(in, use_oob ? oob : div0, 0x7fffffff, 0, &ra, &rl, &err);
-    if (rc == TIDAL_ETRAP &&
-        strstr(err.msg, use_oob ? "out of bounds memory access" : "integer divide by zero"))
-      t->traps++;
-    tidal_wasm_instance_free(in);
-  }
-  return NULL;
-}
-
-TEST(two_threads_trap_concurrently_thousands_of_times) {
-  tidal_wasm_engine *e = wt_engine();
-  tidal_wasm_module *m = wt_load(e, "traps");
-  enum { N = 2, ROUNDS = 3000 };
-  trapper t[N];
-  pthread_t th[N];
-  for (int i = 0; i < N; i++) {
-    t[i] = (trapper){m, ROUNDS, 0, 0};
-    CHECK(pthread_create(&th[i], NULL, trap_loop, &t[i]) == 0);
-  }
-  for (int i = 0; i < N; i++) pthread_join(th[i], NULL);
-  for (int i = 0; i < N; i++) {
-    CHECK_EQ_INT(t[i].traps, ROUNDS);
-    CHECK_EQ_INT(t[i].ok_calls, ROUNDS);
-  }
-  tidal_wasm_module_free(m);
-  tidal_wasm_engine_free(e);
-}
-
-typedef struct {
-  tidal_wasm_module *m;
-  int rc;
-  char msg[512];
-} overflow_arg;
-
-static void *overflow_thread(void *arg) {
-  overflow_arg *a = arg;
-  tidal_wasm_instance *in;
-  tidal_error err;
-  a->rc = tidal_wasm_instance_new(a->m, NULL, 0, &in, &err);
-  if (a->rc) return NULL;
-  uint32_t ra, rl;
-  for (int i = 0; i < 3 && a->rc == 0; i++) { /* the first overflow must not be the last */
-    a->rc = tidal_wasm_instance_call(in, wt_op(a->m, "recurse"), 0, 0, &ra, &rl, &err);
-    if (a->rc == TIDAL_ETRAP) {
-      snprintf(a->msg, sizeof a->msg, "%s", err.msg);
-      tidal_wasm_instance_free(in);
-      if (i < 2) {
-        a->rc = tidal_wasm_instance_new(a->m, NULL, 0, &in, &err);
-        if (a->rc) return NULL;
-        a->rc = 0;
-        continue;
-      }
-      a->rc = TIDAL_ETRAP;
-      return NULL;
-    }
-  }
-  tidal_wasm_instance_free(in);
-  return NULL;
-}
-
-TEST(guest_stack_overflow_on_a_worker_thread) {
-  tidal_wasm_engine *e = wt_engine();
-  tidal_wasm_module *m = wt_load(e, "traps");
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, 1 << 20); /* a small worker stack overflows quickly */
-  for (int k = 0; k < 2; k++) {
-    overflow_arg a = {m, 0, ""};
-    pthread_t th;
-    CHECK(pthread_create(&th, &attr, overflow_thread, &a) == 0);
-    pthread_join(th, NULL);
-    CHECK_EQ_INT(a.rc, TIDAL_ETRAP);
-    CHECK(strstr(a.msg, "call stack exhausted") != NULL);
-  }
-  pthread_attr_destroy(&attr);
-  tidal_wasm_module_free(m);
-  tidal_wasm_engine_free(e);
-}
 
 typedef struct {
   tidal_wasm_engine *e;
@@ -150,5 +55,54 @@ TEST(concurrent_loads_compile_once) {
     compiled += l[i].state == TIDAL_WASM_CACHE_COMPILED;
   }
   CHECK_EQ_INT(compiled, 1);
+  tidal_wasm_engine_free(e);
+}
+
+typedef struct {
+  tidal_wasm_module *m;
+  int calls; /* out: successful calls */
+} caller;
+
+static void *call_loop(void *arg) {
+  caller *c = arg;
+  size_t echo = wt_op(c->m, "echo"), counter = wt_op(c->m, "counter");
+  for (int k = 0; k < 20; k++) {
+    tidal_wasm_instance *in;
+    tidal_error err;
+    if (tidal_wasm_instance_new(c->m, "x", 1, &in, &err)) return NULL;
+    for (int i = 0; i < 200; i++) {
+      uint32_t p, ra, rl;
+      uint64_t v = (uint64_t)i * 0x9e3779b97f4a7c15ull;
+      if (tidal_wasm_instance_alloc(in, 8, &p, &err) || tidal_wasm_instance_write(in, p, &v, 8, &err) ||
+          tidal_wasm_instance_call(in, echo, p, 8, &ra, &rl, &err))
+        break;
+      const uint8_t *view;
+      uint64_t back;
+      if (tidal_wasm_instance_range(in, ra, rl, "echo", &view, &err) || rl != 8) break;
+      memcpy(&back, view, 8);
+      if (back != v) break;
+      if (tidal_wasm_instance_call(in, counter, 0, 0, &ra, &rl, &err) || rl != (uint32_t)i + 1) break;
+      c->calls++;
+    }
+    tidal_wasm_instance_free(in);
+  }
+  return NULL;
+}
+
+TEST(instances_on_several_threads_under_a_watchdog) {
+  tidal_wasm_engine *e = wt_engine_with(0, 1000, NULL); /* watchdog ticking every 250 ms */
+  tidal_wasm_module *m = wt_load(e, "ok");
+  enum { N = 4 };
+  caller c[N];
+  pthread_t th[N];
+  for (int i = 0; i < N; i++) {
+    c[i] = (caller){m, 0};
+    CHECK(pthread_create(&th[i], NULL, call_loop, &c[i]) == 0);
+  }
+  for (int i = 0; i < N; i++) {
+    pthread_join(th[i], NULL);
+    CHECK_EQ_INT(c[i].calls, 20 * 200);
+  }
+  tidal_wasm_module_free(m);
   tidal_wasm_engine_free(e);
 }
