@@ -5,6 +5,8 @@
 */
 #include "wasm_util.h"
 
+#if TIDAL_ENABLE_WASM
+
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -394,3 +396,13 @@ TEST(per_call_overhead) {
   tidal_wasm_module_free(m);
   tidal_wasm_engine_free(e);
 }
+
+#else /* built without WASM: the API answers TIDAL_ENOSYS */
+TEST(wasm_disabled) {
+  tidal_wasm_engine_config cfg;
+  tidal_wasm_engine_config_init(&cfg);
+  cfg.cache_dir = "/tmp";
+  tidal_wasm_engine *e;
+  CHECK_ERR(tidal_wasm_engine_new(&cfg, &e, NULL), TIDAL_ENOSYS);
+}
+#endif

@@ -4,6 +4,8 @@
 */
 #include "wasm_util.h"
 
+#if TIDAL_ENABLE_WASM
+
 static void expect_refused(const char *name, int code, const char *needle) {
   size_t len;
   uint8_t *b = wt_read(name, &len);
@@ -181,3 +183,13 @@ TEST(oom_sweep_load_instantiate_call) {
   int runs = tidal_test_oom_sweep(oom_body, NULL);
   CHECK(runs > 5);
 }
+
+#else /* built without WASM: the API answers TIDAL_ENOSYS */
+TEST(wasm_disabled) {
+  tidal_wasm_engine_config cfg;
+  tidal_wasm_engine_config_init(&cfg);
+  cfg.cache_dir = "/tmp";
+  tidal_wasm_engine *e;
+  CHECK_ERR(tidal_wasm_engine_new(&cfg, &e, NULL), TIDAL_ENOSYS);
+}
+#endif

@@ -12,6 +12,8 @@
 */
 #include "wasm_util.h"
 
+#if TIDAL_ENABLE_WASM
+
 #include <pthread.h>
 
 typedef struct {
@@ -106,3 +108,13 @@ TEST(instances_on_several_threads_under_a_watchdog) {
   tidal_wasm_module_free(m);
   tidal_wasm_engine_free(e);
 }
+
+#else /* built without WASM: the API answers TIDAL_ENOSYS */
+TEST(wasm_disabled) {
+  tidal_wasm_engine_config cfg;
+  tidal_wasm_engine_config_init(&cfg);
+  cfg.cache_dir = "/tmp";
+  tidal_wasm_engine *e;
+  CHECK_ERR(tidal_wasm_engine_new(&cfg, &e, NULL), TIDAL_ENOSYS);
+}
+#endif

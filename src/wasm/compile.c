@@ -14,6 +14,8 @@
 */
 #include "wasm/wasm_int.h"
 
+#if TIDAL_ENABLE_WASM /* otherwise disabled.c provides TIDAL_ENOSYS stubs */
+
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -343,3 +345,5 @@ found:
   if (!*so_path) return tidal_error_set(err, TIDAL_ENOMEM, "out of memory");
   return 0;
 }
+
+#endif /* TIDAL_ENABLE_WASM */

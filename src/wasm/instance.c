@@ -13,6 +13,8 @@
 */
 #include "wasm/wasm_int.h"
 
+#if TIDAL_ENABLE_WASM /* otherwise disabled.c provides TIDAL_ENOSYS stubs */
+
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -668,3 +670,5 @@ int tidal_wasm_module_load_file(tidal_wasm_engine *e, const char *path, tidal_wa
   tidal__free(a, buf, len ? len : 1);
   return rc;
 }
+
+#endif /* TIDAL_ENABLE_WASM */

@@ -22,6 +22,8 @@
 */
 #include "wasm/wasm_int.h"
 
+#if TIDAL_ENABLE_WASM /* otherwise disabled.c provides TIDAL_ENOSYS stubs */
+
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/mman.h>
@@ -462,3 +464,5 @@ static const tidal_allocator *table_alloc(void) {
 
 DEFINE_TABLE(funcref, wasm_rt_funcref_t, wasm_rt_funcref_null_value)
 DEFINE_TABLE(externref, wasm_rt_externref_t, wasm_rt_externref_null_value)
+
+#endif /* TIDAL_ENABLE_WASM */
