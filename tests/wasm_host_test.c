@@ -305,6 +305,31 @@ TEST(log_import_reaches_the_host) {
   tidal_wasm_engine_free(e);
 }
 
+TEST(c_guest_built_with_clang) {
+#if TIDAL_WASM_HAVE_CGUESTS
+  tidal_wasm_engine *e = wt_engine();
+  tidal_wasm_module *m = wt_load(e, "cguest");
+  CHECK_EQ_INT(tidal_wasm_module_inspect(m)->n_imports, 0);
+  tidal_wasm_instance *in;
+  tidal_error err;
+  CHECK_OK(tidal_wasm_instance_new(m, NULL, 0, &in, &err));
+  const char *text = "Hello, wasm world: 42!";
+  uint32_t n = (uint32_t)strlen(text), p, ra, rl;
+  CHECK_OK(tidal_wasm_instance_alloc(in, n, &p, &err));
+  CHECK_OK(tidal_wasm_instance_write(in, p, text, n, &err));
+  CHECK_OK(tidal_wasm_instance_call(in, wt_op(m, "upper"), p, n, &ra, &rl, &err));
+  const uint8_t *v;
+  CHECK_OK(tidal_wasm_instance_range(in, ra, rl, "upper", &v, &err));
+  CHECK(rl == n && memcmp(v, "HELLO, WASM WORLD: 42!", n) == 0);
+  tidal_wasm_instance_free(in);
+  call_expect(m, "fill_oob", 0, 0, TIDAL_ETRAP, "out of bounds memory access");
+  tidal_wasm_module_free(m);
+  tidal_wasm_engine_free(e);
+#else
+  printf("  skipped: clang was not found at configure time\n");
+#endif
+}
+
 /* ---- the runtime's guarantees --------------------------------------------------------------- */
 
 static long vm_pages(void) {
