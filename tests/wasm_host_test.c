@@ -49,6 +49,7 @@ TEST(second_load_is_a_cache_hit_without_compiling) {
   tidal_wasm_module_free(m2);
   tidal_wasm_module_free(m1);
   tidal_wasm_engine_free(e);
+  wt_rm_cache(dir);
 }
 
 TEST(corrupt_cache_entry_is_rebuilt) {
@@ -67,6 +68,7 @@ TEST(corrupt_cache_entry_is_rebuilt) {
   CHECK_EQ_INT(tidal_wasm_module_inspect(m)->cache_state, TIDAL_WASM_CACHE_COMPILED);
   tidal_wasm_module_free(m);
   tidal_wasm_engine_free(e);
+  wt_rm_cache(dir);
 }
 
 static int load_with_tools(const char *wasm2c, const char *cc, tidal_error *err) {
@@ -83,6 +85,7 @@ static int load_with_tools(const char *wasm2c, const char *cc, tidal_error *err)
   int rc = tidal_wasm_module_load_file(e, wt_path("ok", p, sizeof p), &m, err);
   tidal_wasm_module_free(m);
   tidal_wasm_engine_free(e);
+  wt_rm_cache(dir);
   return rc;
 }
 

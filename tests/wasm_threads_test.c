@@ -58,6 +58,7 @@ TEST(concurrent_loads_compile_once) {
   }
   CHECK_EQ_INT(compiled, 1);
   tidal_wasm_engine_free(e);
+  wt_rm_cache(dir);
 }
 
 typedef struct {

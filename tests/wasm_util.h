@@ -83,5 +83,12 @@ static inline void wt_fresh_cache(char *buf, size_t cap) {
   CHECK(mkdtemp(buf) != NULL);
 }
 
+/* Remove a directory made by wt_fresh_cache. */
+static inline void wt_rm_cache(const char *dir) {
+  char cmd[1200];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  CHECK(system(cmd) == 0);
+}
+
 #endif /* TIDAL_ENABLE_WASM */
 #endif /* TIDAL_TESTS_WASM_UTIL_H */

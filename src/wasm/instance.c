@@ -86,9 +86,9 @@ static int trap_error(tidal_wasm_instance *in, int code, const char *what, tidal
                            "module '%s': %s: guest exceeded its %u ms deadline and was stopped "
                            "(instance discarded)",
                            mod_name(m), what, atomic_load(&in->slot.deadline_ms));
-  if (code == TIDAL__TRAP_NOMEM)
-    return tidal_error_set(err, TIDAL_ENOMEM, "module '%s': %s: out of memory in the WASM runtime",
-                           mod_name(m), what);
+  if (code == TIDAL__TRAP_NOMEM || code == TIDAL__TRAP_THREAD)
+    return tidal_error_set(err, TIDAL_ENOMEM, "module '%s': %s: %s", mod_name(m), what,
+                           tidal__rt_trap_name(code));
   return tidal_error_set(err, TIDAL_ETRAP, "module '%s': %s trapped: %s (instance discarded)",
                          mod_name(m), what, tidal__rt_trap_name(code));
 }
