@@ -99,6 +99,22 @@ TEST(missing_tools_give_clear_errors) {
   CHECK(strstr(err.msg, "'false' failed") != NULL);
 }
 
+TEST(shared_cache_directory_is_refused) {
+  char dir[1024], sub[1100];
+  wt_fresh_cache(dir, sizeof dir);
+  snprintf(sub, sizeof sub, "%s/wasm-v1", dir);
+  CHECK(mkdir(sub, 0777) == 0);
+  CHECK(chmod(sub, 0777) == 0); /* world-writable: someone could plant an object */
+  tidal_error err;
+  tidal_wasm_engine *e = wt_engine_with(0, 0, dir);
+  tidal_wasm_module *m = NULL;
+  char p[1024];
+  CHECK_ERR(tidal_wasm_module_load_file(e, wt_path("ok", p, sizeof p), &m, &err), TIDAL_EIO);
+  CHECK(strstr(err.msg, "not private") != NULL);
+  tidal_wasm_engine_free(e);
+  wt_rm_cache(dir);
+}
+
 /* ---- calls and the ABI's range rules -------------------------------------------------------- */
 
 TEST(alloc_write_call_and_view_the_result) {
