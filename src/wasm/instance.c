@@ -219,7 +219,7 @@ int tidal_wasm_instance_call_raw(tidal_wasm_instance *in, size_t op, uint32_t pt
   if (op >= m->info.n_operators)
     return tidal_error_set(err, TIDAL_EINVAL, "module '%s': no operator #%zu", mod_name(m), op);
   uint64_t r = 0;
-  int code = tidal__rt_call(&in->ctx, TIDAL__CALL_II_I64, m->op_fns[op].fn, in->z, ptr, len, &r);
+  int code = tidal__rt_call_op(&in->ctx, m->op_fns[op].fn, in->z, ptr, len, &r);
   if (TIDAL_UNLIKELY(code != 0)) {
     char what[160];
     snprintf(what, sizeof what, "operator '%s'", m->ops[op].name);

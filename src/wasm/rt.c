@@ -230,6 +230,41 @@ int tidal__rt_call(tidal__wasm_ctx *ctx, tidal__wasm_call_kind kind, void (*fn)(
   return code;
 }
 
+/* The operator call, the hot path: tidal__rt_call without the dispatch on the call kind. */
+int tidal__rt_call_op(tidal__wasm_ctx *ctx, void (*fn)(void), void *inst, uint32_t a, uint32_t b,
+                      uint64_t *ret) {
+  rt_thread *t = &tl;
+  if (TIDAL_UNLIKELY(!t->ready) && thread_init(t) != 0) return TIDAL__TRAP_THREAD;
+  tidal__wasm_slot *slot = ctx->slot;
+  if (slot) {
+    uint64_t seq = atomic_load_explicit(&slot->seq, memory_order_relaxed);
+    atomic_store_explicit(&slot->thread, t->self, memory_order_relaxed);
+    atomic_store_explicit(&slot->seq, seq + 1, memory_order_release);
+  }
+  sigjmp_buf jb;
+  sigjmp_buf *prev_jb = t->jb;
+  tidal__wasm_ctx *prev_ctx = t->ctx;
+  t->jb = &jb;
+  t->ctx = ctx;
+  t->depth++;
+  int code = sigsetjmp(jb, 0);
+  if (code == 0) {
+    t->in_guest = 1;
+    atomic_signal_fence(memory_order_seq_cst);
+    *ret = ((uint64_t (*)(void *, uint32_t, uint32_t))fn)(inst, a, b);
+    atomic_signal_fence(memory_order_seq_cst);
+    t->in_guest = 0;
+  }
+  t->depth--;
+  t->jb = prev_jb;
+  t->ctx = prev_ctx;
+  if (slot) {
+    uint64_t seq = atomic_load_explicit(&slot->seq, memory_order_relaxed);
+    atomic_store_explicit(&slot->seq, seq + 1, memory_order_release);
+  }
+  return code;
+}
+
 int tidal__rt_host_enter(void) {
   int saved = tl.in_guest;
   tl.in_guest = 0;
