@@ -131,6 +131,27 @@ TEST(initial_memory_above_the_cap_is_refused) {
   tidal_wasm_engine_free(e);
 }
 
+TEST(instantiation_trap_fails_the_load) {
+  tidal_wasm_engine *e = wt_engine();
+  char p[1024];
+  tidal_wasm_module *m = NULL;
+  tidal_error err;
+  CHECK_ERR(tidal_wasm_module_load_file(e, wt_path("bad_data", p, sizeof p), &m, &err), TIDAL_ETRAP);
+  CHECK(strstr(err.msg, "instantiation trapped: out of bounds memory access") != NULL);
+  tidal_wasm_engine_free(e);
+}
+
+TEST(endless_start_function_is_stopped) {
+  tidal_wasm_engine *e = wt_engine_with(0, 30, NULL);
+  char p[1024];
+  tidal_wasm_module *m = NULL;
+  tidal_error err;
+  CHECK_ERR(tidal_wasm_module_load_file(e, wt_path("start_loop", p, sizeof p), &m, &err),
+            TIDAL_ETIMEDOUT);
+  CHECK(strstr(err.msg, "instantiation: guest exceeded its 30 ms deadline") != NULL);
+  tidal_wasm_engine_free(e);
+}
+
 TEST(missing_file) {
   tidal_wasm_engine *e = wt_engine();
   tidal_wasm_module *m = NULL;
