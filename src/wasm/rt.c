@@ -39,7 +39,7 @@
 #define STACK_SLACK ((uintptr_t)4 << 20)
 #define ALTSTACK_MIN ((size_t)16 << 10)
 #define ALTSTACK_SIZE ((size_t)64 << 10)
-#define EXCEPTION_MAX 256u
+#define EXCEPTION_MAX 64u /* exceptions are refused by the check; keep static TLS small */
 
 /* Per-thread trap state. Only its own thread (and signal handlers on it) touches it. */
 typedef struct {
