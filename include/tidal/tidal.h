@@ -7,5 +7,6 @@
 #include "tidal/base.h"
 #include "tidal/columnar.h"
 #include "tidal/progress.h"
+#include "tidal/wasm.h"
 
 #endif /* TIDAL_H */
