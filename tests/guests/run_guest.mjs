@@ -13,101 +13,116 @@
 // the guest's arena reuse. No npm packages; Node 20.
 import { readFileSync, writeSync } from "node:fs";
 
-function die(msg, code = 1) {
-  process.stderr.write(`run_guest: ${msg}\n`);
-  process.exit(code);
+/** A refusal or failure, with the exit code the command uses (1 guest failure, 2 bad usage/module). */
+export class GuestError extends Error {
+  constructor(msg, code = 1) { super(msg); this.code = code; }
 }
+const die = (msg, code = 1) => { throw new GuestError(msg, code); };
 
-const args = process.argv.slice(2);
-if (args.length < 2) die("usage: node run_guest.mjs MODULE.wasm EXPORT|--describe [--config STR] [--repeat N]", 2);
-const [modPath, exportName] = args;
-let config = "", repeat = 1;
-for (let i = 2; i < args.length; i++) {
-  if (args[i] === "--config" && i + 1 < args.length) config = args[++i];
-  else if (args[i] === "--repeat" && i + 1 < args.length) repeat = Math.max(1, Number(args[++i]) | 0);
-  else die(`unknown argument ${args[i]}`, 2);
-}
-
-let module;
-try {
-  module = new WebAssembly.Module(readFileSync(modPath));
-} catch (e) {
-  die(`${modPath}: not a valid module: ${e.message}`, 2);
-}
-let memory = null;
-const imports = {};
-for (const imp of WebAssembly.Module.imports(module)) {
-  if (imp.module === "tidal" && imp.name === "log" && imp.kind === "function") {
-    imports.tidal = {
-      log: (ptr, len) => {
-        const b = new Uint8Array(memory.buffer);
-        if (ptr >>> 0 > b.length || (ptr >>> 0) + (len >>> 0) > b.length) die("tidal.log: range outside memory");
-        process.stderr.write(`[guest] ${Buffer.from(b.subarray(ptr >>> 0, (ptr >>> 0) + (len >>> 0))).toString("utf8")}\n`);
-      },
-    };
-  } else {
-    die(`${modPath}: refused: imports ${imp.module}.${imp.name} (${imp.kind}); only tidal.log is allowed`, 2);
-  }
-}
-const instance = new WebAssembly.Instance(module, imports);
-const ex = instance.exports;
-memory = ex.memory;
-for (const name of ["memory", "tidal_abi_1", "tidal_describe", "tidal_alloc"]) {
-  if (!(name in ex)) die(`${modPath}: missing required export ${name}`, 2);
-}
-
-const mem = () => new Uint8Array(memory.buffer); // re-read after every call: memory may grow
-function cstring(addr) {
-  const b = mem();
-  addr >>>= 0;
-  if (addr >= b.length) die(`string address ${addr} outside memory`);
-  let end = addr;
-  while (end < b.length && b[end] !== 0) end++;
-  if (end === b.length) die(`string at ${addr} not NUL-terminated`);
-  return Buffer.from(b.subarray(addr, end)).toString("utf8");
-}
-const lastError = () => ("tidal_last_error" in ex ? cstring(ex.tidal_last_error()) : "(no tidal_last_error export)");
-function alloc(len) {
-  const p = ex.tidal_alloc(len) >>> 0;
-  if (p === 0) die(`tidal_alloc(${len}) returned 0`);
-  if (p % 8) die(`tidal_alloc(${len}) returned unaligned ${p}`);
-  if (p + len > mem().length) die(`tidal_alloc(${len}) returned ${p}, beyond memory`);
-  return p;
-}
-
-if (exportName === "--describe") {
-  process.stdout.write(cstring(ex.tidal_describe()));
-  process.exit(0);
-}
-if (!(exportName in ex) || typeof ex[exportName] !== "function") die(`${modPath}: no export ${exportName}`, 2);
-
-if ("tidal_init" in ex) {
-  const c = Buffer.from(config, "utf8");
-  const p = alloc(c.length);
-  mem().set(c, p);
-  const rc = ex.tidal_init(p, c.length);
-  if (rc !== 0) die(`tidal_init failed (${rc}): ${lastError()}`);
-}
-
-const input = readFileSync(0);
-let first = null, out = null;
-for (let call = 0; call < repeat; call++) {
-  const p = alloc(input.length);
-  mem().set(input, p);
-  let r;
+/**
+ * Instantiate `wasmBytes` as tidal's host would and run `exportName` on `input` (one encoding).
+ * Returns a Buffer copy of the output encoding (or tidal_describe's text if exportName is
+ * "--describe"). Throws GuestError on any refusal, trap or guest error.
+ */
+export function runGuest(wasmBytes, exportName, input, { config = "", repeat = 1, name = "module" } = {}) {
+  let module;
   try {
-    r = ex[exportName](p, input.length);
+    module = new WebAssembly.Module(wasmBytes);
   } catch (e) {
-    die(`${exportName}: trap: ${e.message}`);
+    die(`${name}: not a valid module: ${e.message}`, 2);
   }
-  if (r < 0n) die(`${exportName}: guest error: ${lastError()}`);
-  const ptr = Number(r & 0xffffffffn), len = Number(r >> 32n);
-  const b = mem();
-  if (ptr % 8) die(`${exportName}: output address ${ptr} not 8-aligned`);
-  if (ptr + len > b.length) die(`${exportName}: output [${ptr}, +${len}) outside memory (${b.length} bytes)`);
-  out = Buffer.from(b.subarray(ptr, ptr + len)); // copy before the next call reuses the arena
-  if (first === null) first = out;
-  else if (!first.equals(out)) die(`${exportName}: call ${call + 1} of ${repeat} gave a different output`);
+  let memory = null;
+  const imports = {};
+  for (const imp of WebAssembly.Module.imports(module)) {
+    if (imp.module === "tidal" && imp.name === "log" && imp.kind === "function") {
+      imports.tidal = {
+        log: (ptr, len) => {
+          const b = new Uint8Array(memory.buffer);
+          ptr >>>= 0; len >>>= 0;
+          if (ptr + len > b.length) die("tidal.log: range outside memory");
+          process.stderr.write(`[guest] ${Buffer.from(b.subarray(ptr, ptr + len)).toString("utf8")}\n`);
+        },
+      };
+    } else {
+      die(`${name}: refused: imports ${imp.module}.${imp.name} (${imp.kind}); only tidal.log is allowed`, 2);
+    }
+  }
+  const ex = new WebAssembly.Instance(module, imports).exports;
+  for (const req of ["memory", "tidal_abi_1", "tidal_describe", "tidal_alloc"]) {
+    if (!(req in ex)) die(`${name}: missing required export ${req}`, 2);
+  }
+  memory = ex.memory;
+  const mem = () => new Uint8Array(memory.buffer); // re-read after every call: memory may grow
+  const cstring = (addr) => {
+    const b = mem();
+    addr >>>= 0;
+    if (addr >= b.length) die(`string address ${addr} outside memory`);
+    const end = b.indexOf(0, addr);
+    if (end < 0) die(`string at ${addr} not NUL-terminated`);
+    return Buffer.from(b.subarray(addr, end)).toString("utf8");
+  };
+  const lastError = () => ("tidal_last_error" in ex ? cstring(ex.tidal_last_error()) : "(no tidal_last_error export)");
+  const alloc = (len) => {
+    const p = ex.tidal_alloc(len) >>> 0;
+    if (p === 0) die(`tidal_alloc(${len}) returned 0`);
+    if (p % 8) die(`tidal_alloc(${len}) returned unaligned ${p}`);
+    if (p + len > mem().length) die(`tidal_alloc(${len}) returned ${p}, beyond memory`);
+    return p;
+  };
+
+  if (exportName === "--describe") return Buffer.from(cstring(ex.tidal_describe()), "utf8");
+  if (typeof ex[exportName] !== "function") die(`${name}: no export ${exportName}`, 2);
+
+  if ("tidal_init" in ex) {
+    const c = Buffer.from(config, "utf8");
+    const p = alloc(c.length);
+    mem().set(c, p);
+    const rc = ex.tidal_init(p, c.length);
+    if (rc !== 0) die(`tidal_init failed (${rc}): ${lastError()}`);
+  }
+
+  let first = null, out = null;
+  for (let call = 0; call < repeat; call++) {
+    const p = alloc(input.length);
+    mem().set(input, p);
+    let r;
+    try {
+      r = ex[exportName](p, input.length);
+    } catch (e) {
+      die(`${exportName}: trap: ${e.message}`);
+    }
+    if (r < 0n) die(`${exportName}: guest error: ${lastError()}`);
+    const ptr = Number(r & 0xffffffffn), len = Number(r >> 32n);
+    const b = mem();
+    if (ptr % 8) die(`${exportName}: output address ${ptr} not 8-aligned`);
+    if (ptr + len > b.length) die(`${exportName}: output [${ptr}, +${len}) outside memory (${b.length} bytes)`);
+    out = Buffer.from(b.subarray(ptr, ptr + len)); // copy before the next call reuses the arena
+    if (first === null) first = out;
+    else if (!first.equals(out)) die(`${exportName}: call ${call + 1} of ${repeat} gave a different output`);
+  }
+  return out;
 }
-let off = 0;
-while (off < out.length) off += writeSync(1, out, off, out.length - off);
+
+export function writeAll(fd, data) {
+  let off = 0;
+  while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = process.argv.slice(2);
+  try {
+    if (args.length < 2) die("usage: node run_guest.mjs MODULE.wasm EXPORT|--describe [--config STR] [--repeat N]", 2);
+    const [modPath, exportName] = args;
+    let config = "", repeat = 1;
+    for (let i = 2; i < args.length; i++) {
+      if (args[i] === "--config" && i + 1 < args.length) config = args[++i];
+      else if (args[i] === "--repeat" && i + 1 < args.length) repeat = Math.max(1, Number(args[++i]) | 0);
+      else die(`unknown argument ${args[i]}`, 2);
+    }
+    const input = exportName === "--describe" ? Buffer.alloc(0) : readFileSync(0);
+    writeAll(1, runGuest(readFileSync(modPath), exportName, input, { config, repeat, name: modPath }));
+  } catch (e) {
+    process.stderr.write(`run_guest: ${e.message}\n`);
+    process.exit(e instanceof GuestError ? e.code : 1);
+  }
+}
