@@ -290,6 +290,15 @@ TIDAL__INLINE uint32_t tidal__strlen(const char *s) {
   return n;
 }
 
+/** Whether two byte ranges are equal. (There is no memcmp: clang would emit a libc call.) */
+TIDAL__INLINE bool tidal_bytes_equal(const void *a, uint32_t alen, const void *b, uint32_t blen) {
+  const uint8_t *x = (const uint8_t *)a, *y = (const uint8_t *)b;
+  if (alen != blen) return false;
+  for (uint32_t i = 0; i < alen; i++)
+    if (x[i] != y[i]) return false;
+  return true;
+}
+
 /** Send a NUL-terminated message to the host's log (imports tidal.log). */
 TIDAL__INLINE void tidal_log(const char *msg) { tidal__log_import(msg, tidal__strlen(msg)); }
 

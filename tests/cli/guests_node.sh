@@ -12,7 +12,7 @@ command -v node >/dev/null 2>&1 || { echo "SKIP: node not found (apt-get install
 : "${TIDAL_BUILD_DIR:?}" "${TIDAL_SOURCE_DIR:?}"
 G=$TIDAL_BUILD_DIR/examples/guests
 H=$TIDAL_SOURCE_DIR/tests/guests
-for g in lowercase stopwords tally split_words; do
+for g in lowercase stopwords tally split_words; do # sdk_probe.wasm is built along with them
   [ -f "$G/$g.wasm" ] || { echo "SKIP: $G/$g.wasm not built (no clang/wasm-ld for wasm32?)"; exit 77; }
 done
 T=$(mktemp -d)
@@ -187,6 +187,14 @@ const w = (o, v) => b.writeBigUInt64LE(BigInt(v), o);
 w(0, 32); w(8, 32); w(16, 4096); w(24, 32);
 process.stdout.write(b);' > "$T/bad_end.bin"
 refuse end_beyond_buffer split_words split_words "$T/bad_end.bin" "bad end offset of slice 1"
+
+# ---- the SDK's own paths, through the test guest tests/guests/sdk_probe.c --------------------
+if [ -f "$TIDAL_BUILD_DIR/tests/guests/sdk_probe.wasm" ]; then
+  node "$H/sdk_probe_test.mjs" "$TIDAL_BUILD_DIR/tests/guests/sdk_probe.wasm" && echo "ok: sdk_probe" ||
+    fail "sdk_probe_test.mjs"
+else
+  fail "tests/guests/sdk_probe.wasm not built"
+fi
 
 # ---- the Rust tally (if built) gives the same bytes as the C one ------------------------------
 if [ -f "$G/tally_rs.wasm" ]; then

@@ -20,11 +20,12 @@ export class GuestError extends Error {
 const die = (msg, code = 1) => { throw new GuestError(msg, code); };
 
 /**
- * Instantiate `wasmBytes` as tidal's host would and run `exportName` on `input` (one encoding).
- * Returns a Buffer copy of the output encoding (or tidal_describe's text if exportName is
- * "--describe"). Throws GuestError on any refusal, trap or guest error.
+ * Instantiate `wasmBytes` as tidal's host would (imports checked, ABI exports required, tidal_init
+ * called with `config` if exported). Returns {exports, memoryBytes(), describe(), call(name, input)}
+ * where call runs one operator call exactly as the ABI's "A call" section says and returns a Buffer
+ * copy of the output encoding. Throws GuestError on any refusal, trap or guest error.
  */
-export function runGuest(wasmBytes, exportName, input, { config = "", repeat = 1, name = "module" } = {}) {
+export function loadGuest(wasmBytes, { config = "", name = "module" } = {}) {
   let module;
   try {
     module = new WebAssembly.Module(wasmBytes);
@@ -69,10 +70,6 @@ export function runGuest(wasmBytes, exportName, input, { config = "", repeat = 1
     if (p + len > mem().length) die(`tidal_alloc(${len}) returned ${p}, beyond memory`);
     return p;
   };
-
-  if (exportName === "--describe") return Buffer.from(cstring(ex.tidal_describe()), "utf8");
-  if (typeof ex[exportName] !== "function") die(`${name}: no export ${exportName}`, 2);
-
   if ("tidal_init" in ex) {
     const c = Buffer.from(config, "utf8");
     const p = alloc(c.length);
@@ -80,9 +77,8 @@ export function runGuest(wasmBytes, exportName, input, { config = "", repeat = 1
     const rc = ex.tidal_init(p, c.length);
     if (rc !== 0) die(`tidal_init failed (${rc}): ${lastError()}`);
   }
-
-  let first = null, out = null;
-  for (let call = 0; call < repeat; call++) {
+  const call = (exportName, input) => {
+    if (typeof ex[exportName] !== "function") die(`${name}: no export ${exportName}`, 2);
     const p = alloc(input.length);
     mem().set(input, p);
     let r;
@@ -96,11 +92,28 @@ export function runGuest(wasmBytes, exportName, input, { config = "", repeat = 1
     const b = mem();
     if (ptr % 8) die(`${exportName}: output address ${ptr} not 8-aligned`);
     if (ptr + len > b.length) die(`${exportName}: output [${ptr}, +${len}) outside memory (${b.length} bytes)`);
-    out = Buffer.from(b.subarray(ptr, ptr + len)); // copy before the next call reuses the arena
+    return { out: Buffer.from(b.subarray(ptr, ptr + len)), ptr, len }; // copy: the arena is reused
+  };
+  return {
+    exports: ex,
+    memoryBytes: () => memory.buffer.byteLength,
+    describe: () => cstring(ex.tidal_describe()),
+    callRaw: call,
+    call: (exportName, input) => call(exportName, input).out,
+  };
+}
+
+/** One module, one instance, `repeat` calls of `exportName` on `input`; all outputs must agree. */
+export function runGuest(wasmBytes, exportName, input, { config = "", repeat = 1, name = "module" } = {}) {
+  const g = loadGuest(wasmBytes, { config, name });
+  if (exportName === "--describe") return Buffer.from(g.describe(), "utf8");
+  let first = null;
+  for (let i = 0; i < repeat; i++) {
+    const out = g.call(exportName, input);
     if (first === null) first = out;
-    else if (!first.equals(out)) die(`${exportName}: call ${call + 1} of ${repeat} gave a different output`);
+    else if (!first.equals(out)) die(`${exportName}: call ${i + 1} of ${repeat} gave a different output`);
   }
-  return out;
+  return first;
 }
 
 export function writeAll(fd, data) {
