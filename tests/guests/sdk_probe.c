@@ -52,7 +52,8 @@ TIDAL_OPERATOR(count_up, "u64", "u64") {
 }
 
 /* Input [bytes]: a persistent block of that size, filled with 0xAB; returns [address, size, and
- * whether every earlier block still holds its fill]. Interleaves persistent blocks with the arena. */
+ * whether every earlier block still holds its fill]. Interleaves persistent blocks with the
+ * arena. */
 static uint8_t *blocks[64];
 static uint32_t block_len[64];
 static uint32_t nblocks;
