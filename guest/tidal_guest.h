@@ -429,7 +429,8 @@ TIDAL__INLINE int64_t tidal_out_push_string(tidal_out *out, uint32_t k, const vo
   return tidal_out_push_u64(out, k, out->s[k + 1].len);
 }
 
-/** Append one bool to the bool column at slices k (words), k+1 (tail, written by finish). */
+/** Append one bool to the bool column at slices k (words), k+1 (tail, written by finish unless
+ *  the body appended the tail slice itself). Do not mix with appending words directly. */
 TIDAL__INLINE int64_t tidal_out_push_bool(tidal_out *out, uint32_t k, bool bit) {
   tidal__buf *s = &out->s[k];
   s->partial |= (uint64_t)(bit ? 1u : 0u) << s->nbits;
@@ -572,6 +573,21 @@ void *tidal_persist_alloc(uint32_t size) {
   tidal__heap_ready();
   if (size > 0x7ffffff0u) return NULL;
   uint32_t sz = (uint32_t)tidal__round8(size);
+  if (h->nchunks == 1 && h->cur == 0 && h->top == h->chunk[0].start) {
+    /* The arena holds nothing live (e.g. during tidal_init or tidal_describe): carve the block
+     * off the bottom of its only chunk, so init-time state does not split the arena. */
+    tidal__chunk *c = &h->chunk[0];
+    if (c->end - c->start < sz && tidal__mem_end() == c->end) {
+      if (!tidal__grow(sz - (c->end - c->start))) return NULL;
+      c->end = (uint32_t)tidal__mem_end();
+    }
+    if (c->end - c->start >= sz) {
+      uint32_t p = c->start;
+      c->start += sz;
+      h->top = c->start;
+      return (void *)(uintptr_t)p;
+    }
+  }
   if (h->pend - h->ptop < sz) {
     if (h->pend && tidal__mem_end() == h->pend) { /* extend the current block in place */
       if (!tidal__grow(sz - (h->pend - h->ptop))) return NULL;
@@ -869,12 +885,17 @@ int64_t tidal__out_grow(tidal_out *out, uint32_t k, uint32_t need) {
 int64_t tidal_out_finish(tidal_out *out) {
   const tidal_plan *pl = out->plan;
   uint32_t n = pl->nslices;
-  /* Bool tails: the builder kept the partial word with the words slice. */
-  for (uint32_t k = 0; k < n; k++) {
-    if (pl->role[k] != TIDAL_SLICE_BOOL_TAIL || k == 0) continue;
-    uint64_t tail[2] = {out->s[k - 1].partial, out->s[k - 1].nbits};
-    out->s[k].len = 0;
-    TIDAL_TRY(tidal_out_append(out, k, tail, 16));
+  /* Bool tails: written from the partial word tidal_out_push_bool kept with the words slice,
+   * unless the body wrote the tail itself (e.g. copying a bool column through): then it must be
+   * a valid tail. */
+  for (uint32_t k = 1; k < n; k++) {
+    if (pl->role[k] != TIDAL_SLICE_BOOL_TAIL) continue;
+    if (out->s[k].len == 0) {
+      uint64_t tail[2] = {out->s[k - 1].partial, out->s[k - 1].nbits};
+      TIDAL_TRY(tidal_out_append(out, k, tail, 16));
+    } else if (out->s[k].len != 16 || ((const uint64_t *)(const void *)out->s[k].ptr)[1] >= 64) {
+      return tidal_guest_fail_at("output: bool tail must be 2 words, bit count < 64, slice", k);
+    }
   }
   uint64_t total = 8u * (n + 1u);
   for (uint32_t k = 0; k < n; k++) {

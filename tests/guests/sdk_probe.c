@@ -135,3 +135,11 @@ ROWS(rows_nested, "(result<vec<string>, enum{A{x: u8, y: bool}, B}>, (u128, ()))
 
 /* A schema the SDK cannot parse: every call fails with a clear message. */
 TIDAL_OPERATOR(bad_schema, "map<u8, u8>", "u64") { return tidal_out_finish(out); }
+
+/* A bool column copied through wholesale (words and tail appended as bytes, no push_bool). */
+TIDAL_OPERATOR(copy_bools, "bool", "bool") {
+  tidal_bytes w = tidal_batch_slice(in, 0), t = tidal_batch_slice(in, 1);
+  TIDAL_TRY(tidal_out_append(out, 0, w.ptr, w.len));
+  TIDAL_TRY(tidal_out_append(out, 1, t.ptr, t.len));
+  return tidal_out_finish(out);
+}

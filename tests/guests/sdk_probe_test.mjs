@@ -87,6 +87,8 @@ for (const n of [0, 1, 63, 64, 65, 128, 130, 1000]) {
   check(bits.length === n && bits.every((b, i) => b === (vals[i] % 2 === 1)), `odd(${n})`);
   const neg = decode("bool", g.call("negate", encode("bool", bits)));
   check(neg.length === n && neg.every((b, i) => b === !bits[i]), `negate(${n})`);
+  const copied = g.call("copy_bools", encode("bool", bits));
+  check(Buffer.from(copied).equals(Buffer.from(encode("bool", bits))), `copy_bools(${n})`);
 }
 
 // ---- errors ----
