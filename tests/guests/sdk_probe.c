@@ -143,3 +143,13 @@ TIDAL_OPERATOR(copy_bools, "bool", "bool") {
   TIDAL_TRY(tidal_out_append(out, 1, t.ptr, t.len));
   return tidal_out_finish(out);
 }
+
+/* Logs one line through the optional tidal.log import (so this module imports it), passes input
+ * through unchanged. */
+TIDAL_OPERATOR(log_rows, "u64", "u64") {
+  tidal_col_u64 v;
+  TIDAL_TRY(tidal_batch_u64(in, 0, &v));
+  tidal_log("log_rows: hello from the guest");
+  TIDAL_TRY(tidal_out_append(out, 0, v.v, v.n * 8u));
+  return tidal_out_finish(out);
+}
