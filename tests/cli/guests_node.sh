@@ -35,9 +35,12 @@ check() {
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$G/$2.wasm" "$3" "$4" "$5" "$6" "$7" >> "$T/cases.tsv"
 }
 run_checks() {
-  node "$H/check_guest.mjs" --cases "$T/cases.tsv" --save-dir "$T" > "$T/cases.log" || true
+  node "$H/check_guest.mjs" --cases "$T/cases.tsv" --save-dir "$T" > "$T/cases.log" 2>&1 || true
   cat "$T/cases.log"
-  failures=$((failures + $(grep -c '^FAIL' "$T/cases.log" || true)))
+  local want ok
+  want=$(wc -l < "$T/cases.tsv")
+  ok=$(grep -c '^ok: ' "$T/cases.log" || true)
+  [ "$ok" -eq "$want" ] || fail "$((want - ok)) of $want guest cases failed"
   # Cross-check with tidal's own host (integrator: enable once the host can run one export):
   # while IFS=$'\t' read -r name wasm export _; do "$TIDAL_BIN" wasm run "$wasm" "$export" < "$T/$name.in.bin" | cmp -s - "$T/$name.out.bin" || fail "$name: host differs"; done < "$T/cases.tsv"
 }
