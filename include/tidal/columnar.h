@@ -255,7 +255,9 @@ TIDAL_API int tidal_builder_begin_variant(tidal_builder *b, uint32_t index);
 /* Fast paths: direct slice access for hot loops; after appending whole rows directly, declare
    them with tidal_builder_add_rows. The common (string, i64) push is a static inline that costs
    a few ns. */
-/// The buffer of slice k (NULL when out of range), borrowed from the builder. Appending to it
+/// The buffer of slice k (NULL when out of range), borrowed from the builder until the next
+/// tidal_batch_from_builder or tidal_builder_free (the pointer must not be kept across them).
+/// Appending to it
 /// directly is for flat schemas; the caller keeps every slice consistent and then calls
 /// tidal_builder_add_rows. Do not append while a row is half pushed.
 TIDAL_API tidal_buffer *tidal_builder_slice(tidal_builder *b, size_t k);
