@@ -110,6 +110,12 @@ TEST(fixed_form_slices) {
   R("unit", unit0, "slice 0 at byte 16: a unit count must be exactly one u64");
   sl unit2[] = {{two, 16}};
   R("unit", unit2, "exactly one u64");
+  uint64_t huge = (uint64_t)UINT32_MAX + 1, max = UINT32_MAX;
+  sl unit_huge[] = {{&huge, 8}};
+  R("unit", unit_huge, "slice 0 at byte 16: unit count above 2^32-1");
+  sl unit_max[] = {{&max, 8}};
+  uint64_t ubuf[4];
+  CHECK_EQ_U64(accept("unit", ubuf, enc(unit_max, 1, ubuf)), UINT32_MAX);
   sl tail1[] = {{NULL, 0}, {&zero, 8}};
   R("bool", tail1, "slice 1 at byte 24: a bool tail must be exactly two u64");
   uint64_t t64[2] = {0, 64};
