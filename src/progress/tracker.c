@@ -176,8 +176,9 @@ static int apply_work(tidal_tracker *t, const tidal_time *time, uint32_t l, int6
   for (size_t i = 0; i < m->changes.len; i++) {
     const tidal_time *t2 = &m->changes.updates[i].time;
     int64_t d2 = m->changes.updates[i].diff;
-    if (!loc.is_source)
-      TIDAL_RETURN_IF_ERROR(tidal_progress_batch_update(&t->pushed, loc, t2, d2, err));
+    /* Appended without automatic compaction: propagate compacts pushed once at the end. */
+    if (!loc.is_source && tidal__progress_batch_push(&t->pushed, loc, t2, d2) < 0)
+      return tidal__progress_oom(err, "the tracker's pushed changes");
     for (size_t h = t->g.hop_off[l]; h < t->g.hop_off[l + 1]; h++) {
       const tidal__hop *hop = &t->g.hops[h];
       tidal_time t3;
@@ -211,6 +212,7 @@ static int propagate(tidal_tracker *t, tidal_error *err) {
     if (w.d == 0) continue;
     TIDAL_RETURN_IF_ERROR(apply_work(t, &w.t, w.loc, w.d, err));
   }
+  tidal_progress_batch_compact(&t->pushed);
   return 0;
 }
 
