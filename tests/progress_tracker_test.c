@@ -491,9 +491,26 @@ TEST(tracker_rejects_unknown_locations) {
   CHECK_ERR(tidal_tracker_update(t, tidal_location_source(MAXN + 3, 0), &z, 1, &err), TIDAL_EINVAL);
   CHECK(strstr(err.msg, "Source(10, 0)") != NULL);
   CHECK_ERR(tidal_tracker_update(t, tidal_location_target(1, MAXP + 1), &z, 1, &err), TIDAL_EINVAL);
+  /* A batch with one bad location queues nothing (all or nothing). */
+  tidal_progress_update ups[3];
+  memset(ups, 0, sizeof ups);
+  for (int i = 0; i < 3; i++) {
+    ups[i].loc = loc_of(rand_existing_loc(&g, &rng));
+    ups[i].time = z;
+    ups[i].diff = 1;
+  }
+  ups[1].loc = tidal_location_target(MAXN + 1, 0);
+  CHECK_ERR(tidal_tracker_update_many(t, ups, 3, &err), TIDAL_EINVAL);
+  CHECK(!tidal_tracker_tracking_anything(t));
+  ups[1].loc = ups[0].loc;
+  CHECK_OK(tidal_tracker_update_many(t, ups, 3, &err));
+  CHECK(tidal_tracker_tracking_anything(t));
+  CHECK_OK(tidal_tracker_propagate(t, NULL));
+  const tidal_antichain *pf = tidal_tracker_pointstamp_frontier(t, ups[0].loc);
+  CHECK(pf->len == 1 && tidal_time_eq(&pf->elems[0], &z, g.depth));
   CHECK(tidal_tracker_target_frontier(t, 1, MAXP + 1) == NULL);
   CHECK(tidal_tracker_output_changes(t, MAXP + 1) == NULL);
-  CHECK(!tidal_tracker_tracking_anything(t));
+  CHECK(tidal_tracker_tracking_anything(t));
   tidal_tracker_free(t);
 }
 
@@ -565,7 +582,7 @@ TEST(tracker_order_independence) {
     }
     tidal_tracker *ref;
     CHECK_OK(build(&g, NULL, &ref, NULL));
-    for (int i = 0; i < n; i++) CHECK_OK(tidal_tracker_update(ref, ups[i].loc, &ups[i].time, ups[i].diff, NULL));
+    CHECK_OK(tidal_tracker_update_many(ref, ups, (size_t)n, NULL));
     CHECK_OK(tidal_tracker_propagate(ref, NULL));
     for (int trial = 0; trial < 4; trial++) {
       /* Shuffle, then feed in random splits with a propagate after each. */

@@ -550,6 +550,13 @@ TIDAL_API int tidal_tracker_update(tidal_tracker *t, tidal_location loc, const t
 /// queued on error.
 TIDAL_API int tidal_tracker_update_batch(tidal_tracker *t, const tidal_progress_batch *batch,
                                          tidal_error *err);
+/// Queue n updates from a plain array (e.g. a received progress message) as one atomic group:
+/// every location is validated first. `updates` is borrowed for the call. Since: 0.1 (added after
+/// the first header; additive).
+/// Returns: 0. Errors: TIDAL_EINVAL (some location does not exist, named in the message),
+/// TIDAL_ENOMEM; nothing is queued on error.
+TIDAL_API int tidal_tracker_update_many(tidal_tracker *t, const tidal_progress_update *updates,
+                                        size_t n, tidal_error *err);
 /// Fold the queued updates into the pointstamp frontiers and spread the implied changes through the
 /// graph in time order (§4). Afterwards every target's frontier (tidal_tracker_target_frontier)
 /// equals the minimal elements of { s(t) : count(l, t) > 0, s a path summary from l to it };
