@@ -653,3 +653,25 @@ TEST(oom_tracker_build_and_propagate) {
     graphs++;
   }
 }
+
+/* Hostile counts (from the network) wrap instead of overflowing (UBSan would flag overflow). */
+TEST(tracker_hostile_counts_do_not_overflow) {
+  tidal_tracker_builder *b;
+  tidal_summary id = tidal_summary_identity();
+  CHECK_OK(tidal_tracker_builder_new(1, 0, 0, NULL, &b, NULL));
+  CHECK_OK(tidal_tracker_builder_add_node(b, 0, 1, NULL, NULL, NULL));
+  CHECK_OK(tidal_tracker_builder_add_node(b, 1, 1, &id, NULL, NULL));
+  CHECK_OK(tidal_tracker_builder_add_edge(b, 1, 0, 2, 0, NULL));
+  tidal_tracker *t;
+  CHECK_OK(tidal_tracker_builder_build(b, &t, NULL));
+  tidal_tracker_builder_free(b);
+  tidal_time z = tidal_time_minimum(), big = tidal_time_u64(UINT64_MAX);
+  for (int i = 0; i < 4; i++) {
+    CHECK_OK(tidal_tracker_update(t, tidal_location_target(2, 0), &z, INT64_MAX, NULL));
+    CHECK_OK(tidal_tracker_update(t, tidal_location_source(1, 0), &big, INT64_MIN, NULL));
+    CHECK_OK(tidal_tracker_propagate(t, NULL));
+  }
+  /* 4 * INT64_MAX wraps to -4: no positive count, so no frontier. */
+  CHECK_EQ_INT(tidal_tracker_target_frontier(t, 2, 0)->len, 0);
+  tidal_tracker_free(t);
+}

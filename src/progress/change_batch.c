@@ -55,7 +55,7 @@ void tidal_change_batch_compact(tidal_change_batch *b) {
   if (b->len == 2) {
     int c = tidal_time_cmp(&u[0].time, &u[1].time, d);
     if (c == 0) {
-      u[0].diff += u[1].diff;
+      u[0].diff = tidal__count_add(u[0].diff, u[1].diff);
       b->len = b->clean = u[0].diff != 0;
       return;
     }
@@ -74,7 +74,7 @@ void tidal_change_batch_compact(tidal_change_batch *b) {
   size_t k = 0;
   for (size_t i = 0; i < b->len;) {
     tidal_time_diff acc = u[i++];
-    while (i < b->len && tidal_time_eq(&u[i].time, &acc.time, d)) acc.diff += u[i++].diff;
+    while (i < b->len && tidal_time_eq(&u[i].time, &acc.time, d)) acc.diff = tidal__count_add(acc.diff, u[i++].diff);
     if (acc.diff != 0) u[k++] = acc;
   }
   b->len = b->clean = k;
@@ -130,7 +130,8 @@ void tidal_change_batch_clear(tidal_change_batch *b) { b->len = b->clean = 0; }
 int64_t tidal_change_batch_count(const tidal_change_batch *b, const tidal_time *t) {
   int64_t sum = 0;
   for (size_t i = 0; i < b->len; i++)
-    if (tidal_time_eq(&b->updates[i].time, t, b->depth)) sum += b->updates[i].diff;
+    if (tidal_time_eq(&b->updates[i].time, t, b->depth))
+      sum = tidal__count_add(sum, b->updates[i].diff);
   return sum;
 }
 
@@ -160,7 +161,7 @@ void tidal_progress_batch_compact(tidal_progress_batch *b) {
   size_t k = 0;
   for (size_t i = 0; i < b->len;) {
     tidal_progress_update acc = u[i++];
-    while (i < b->len && pu_cmp(&u[i], &acc, d) == 0) acc.diff += u[i++].diff;
+    while (i < b->len && pu_cmp(&u[i], &acc, d) == 0) acc.diff = tidal__count_add(acc.diff, u[i++].diff);
     if (acc.diff != 0) u[k++] = acc;
   }
   b->len = b->clean = k;

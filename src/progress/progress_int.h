@@ -34,6 +34,15 @@ static inline int tidal__progress_reserve(const tidal_allocator *a, void **p, si
   return 0;
 }
 
+/*
+** Counts add with wrap-around instead of signed overflow (undefined behaviour): diffs can come from
+** the network, and a hostile peer must not be able to trigger UB. Honest counts never come near
+** 2^63. (Converting the unsigned sum back is implementation-defined, modulo 2^64 on gcc/clang.)
+*/
+static inline int64_t tidal__count_add(int64_t a, int64_t b) {
+  return (int64_t)((uint64_t)a + (uint64_t)b);
+}
+
 /* Fail helper: set the error and return TIDAL_ENOMEM. */
 static inline int tidal__progress_oom(tidal_error *err, const char *what) {
   return tidal_error_set(err, TIDAL_ENOMEM, "progress: out of memory growing %s", what);
