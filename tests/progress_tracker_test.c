@@ -675,3 +675,137 @@ TEST(tracker_hostile_counts_do_not_overflow) {
   CHECK_EQ_INT(tidal_tracker_target_frontier(t, 2, 0)->len, 0);
   tidal_tracker_free(t);
 }
+
+/* ---- nested scopes (§5, §8.9), by hand ------------------------------------------------------
+   Parent (epochs): input 1 -> scope 2 -> sink 3. Scope 2 is an iteration scope (Product times):
+   Source(0,0) -> concat 1 -> feedback 2 (+1 inner) -> concat 1; concat 1 -> Target(0,0). The
+   plumbing is the one docs/progress.md describes for the dataflow layer. */
+
+typedef struct nested {
+  tidal_tracker *outer, *inner;
+  tidal_mutable_antichain out_caps; /* scope output 0's capabilities, outer time */
+} nested;
+
+/* Inner -> parent: projected capability changes, in outer time, as the scope's internal[0]. */
+static void nested_report_up(nested *n) {
+  tidal_change_batch *oc = tidal_tracker_output_changes(n->inner, 0);
+  tidal_change_batch_compact(oc);
+  for (size_t i = 0; i < oc->len; i++) {
+    tidal_time o = tidal_time_to_outer(&oc->updates[i].time, 2);
+    CHECK_OK(tidal_mutable_antichain_update(&n->out_caps, &o, oc->updates[i].diff, NULL));
+  }
+  tidal_change_batch_clear(oc);
+  tidal_change_batch *ch = &n->out_caps.changes;
+  tidal_change_batch_compact(ch);
+  for (size_t i = 0; i < ch->len; i++) /* non-local child: +1 per frontier element, no xW */
+    CHECK_OK(tidal_tracker_update(n->outer, tidal_location_source(2, 0), &ch->updates[i].time,
+                                  ch->updates[i].diff, NULL));
+  tidal_change_batch_clear(ch);
+}
+
+/* Parent -> inner: frontier changes at the scope's input, applied as Source(0,0) pointstamps. */
+static void nested_accept_frontier(nested *n) {
+  tidal_progress_batch *p = tidal_tracker_pushed(n->outer);
+  tidal_progress_batch_compact(p);
+  for (size_t i = 0; i < p->len; i++) {
+    const tidal_progress_update *u = &p->updates[i];
+    if (u->loc.node != 2) continue;
+    tidal_time in = tidal_time_to_inner(&u->time, 1);
+    CHECK_OK(tidal_tracker_update(n->inner, tidal_location_source(0, 0), &in, u->diff, NULL));
+  }
+  tidal_progress_batch_clear(p);
+}
+
+/* One round: inner propagates and reports up, parent propagates and reports down, repeat. */
+static void nested_settle(nested *n) {
+  for (int i = 0; i < 3; i++) {
+    CHECK_OK(tidal_tracker_propagate(n->inner, NULL));
+    tidal_progress_batch_clear(tidal_tracker_pushed(n->inner));
+    nested_report_up(n);
+    CHECK_OK(tidal_tracker_propagate(n->outer, NULL));
+    nested_accept_frontier(n);
+  }
+}
+
+static bool frontier_is(const tidal_antichain *f, int64_t epoch) {
+  if (epoch < 0) return f->len == 0;
+  return f->len == 1 && f->elems[0].c[0] == (uint64_t)epoch;
+}
+
+TEST(nested_scope_plumbing) {
+  nested n;
+  tidal_summary id = tidal_summary_identity(), loop = tidal_summary_add(1, 1);
+  tidal_tracker_builder *b;
+  /* Inner scope. */
+  CHECK_OK(tidal_tracker_builder_new(2, 1, 1, NULL, &b, NULL));
+  CHECK_OK(tidal_tracker_builder_add_node(b, 2, 1, &id, NULL, NULL));
+  CHECK_OK(tidal_tracker_builder_add_node(b, 1, 1, &loop, NULL, NULL));
+  CHECK_OK(tidal_tracker_builder_add_edge(b, 0, 0, 1, 0, NULL));
+  CHECK_OK(tidal_tracker_builder_add_edge(b, 1, 0, 2, 0, NULL));
+  CHECK_OK(tidal_tracker_builder_add_edge(b, 2, 0, 1, 1, NULL));
+  CHECK_OK(tidal_tracker_builder_add_edge(b, 1, 0, 0, 0, NULL));
+  CHECK_OK(tidal_tracker_builder_build(b, &n.inner, NULL));
+  tidal_tracker_builder_free(b);
+  /* The scope's summary for the parent: to_outer of each inner summary input -> output. */
+  const tidal_summary_antichain *ss = tidal_tracker_scope_summary(n.inner, 0, 0);
+  CHECK_EQ_INT(ss->len, 1);
+  tidal_summary outer_sum = tidal_summary_to_outer(&ss->elems[0], 2);
+  CHECK(tidal_summary_eq(&outer_sum, &id, 1));
+  /* Parent. */
+  CHECK_OK(tidal_tracker_builder_new(1, 0, 0, NULL, &b, NULL));
+  CHECK_OK(tidal_tracker_builder_add_node(b, 0, 1, NULL, NULL, NULL));
+  CHECK_OK(tidal_tracker_builder_add_node(b, 1, 1, NULL, NULL, NULL));
+  CHECK_OK(tidal_tracker_builder_add_summary(b, 2, 0, 0, &outer_sum, NULL));
+  CHECK_OK(tidal_tracker_builder_add_node(b, 1, 0, NULL, NULL, NULL));
+  CHECK_OK(tidal_tracker_builder_add_edge(b, 1, 0, 2, 0, NULL));
+  CHECK_OK(tidal_tracker_builder_add_edge(b, 2, 0, 3, 0, NULL));
+  CHECK_OK(tidal_tracker_builder_build(b, &n.outer, NULL));
+  tidal_tracker_builder_free(b);
+  tidal_mutable_antichain_init(&n.out_caps, 1, NULL);
+
+  /* Build time: the parent input's capability (W = 1) and the children's initial capabilities,
+     whose projection is the scope's initial internal capability. */
+  tidal_time e0 = tidal_time_u64(0), e1 = tidal_time_u64(1), i00 = tidal_time_product(0, 0);
+  CHECK_OK(tidal_tracker_update(n.outer, tidal_location_source(1, 0), &e0, 1, NULL));
+  CHECK_OK(tidal_tracker_update(n.inner, tidal_location_source(1, 0), &i00, 1, NULL));
+  CHECK_OK(tidal_tracker_update(n.inner, tidal_location_source(2, 0), &i00, 1, NULL));
+  nested_settle(&n);
+  /* The scope's input frontier was seeded before any child runs (timely #360). */
+  CHECK(frontier_is(tidal_tracker_pointstamp_frontier(n.inner, tidal_location_source(0, 0)), 0));
+  CHECK(frontier_is(tidal_tracker_target_frontier(n.outer, 3, 0), 0));
+  /* The children release their initial capabilities; the loop keeps one at (0, 3). */
+  tidal_time i03 = tidal_time_product(0, 3);
+  CHECK_OK(tidal_tracker_update(n.inner, tidal_location_source(1, 0), &i00, -1, NULL));
+  CHECK_OK(tidal_tracker_update(n.inner, tidal_location_source(2, 0), &i00, -1, NULL));
+  CHECK_OK(tidal_tracker_update(n.inner, tidal_location_source(2, 0), &i03, +1, NULL));
+  nested_settle(&n);
+  /* The parent input moves to epoch 1: the loop's capability at (0, 3) still holds the sink at 0. */
+  CHECK_OK(tidal_tracker_update(n.outer, tidal_location_source(1, 0), &e1, +1, NULL));
+  CHECK_OK(tidal_tracker_update(n.outer, tidal_location_source(1, 0), &e0, -1, NULL));
+  nested_settle(&n);
+  CHECK(frontier_is(tidal_tracker_target_frontier(n.outer, 2, 0), 1));
+  CHECK(frontier_is(tidal_tracker_target_frontier(n.outer, 3, 0), 0));
+  /* Inside, the loop's input sees the capability (0, 3) and the next epoch's first lap (1, 1):
+     incomparable, both in the frontier. */
+  tidal_antichain want;
+  tidal_antichain_init(&want, 2, NULL);
+  tidal_time i11 = tidal_time_product(1, 1);
+  CHECK_OK(tidal_antichain_insert(&want, &i03, NULL, NULL));
+  CHECK_OK(tidal_antichain_insert(&want, &i11, NULL, NULL));
+  CHECK(tidal_antichain_equal(tidal_tracker_target_frontier(n.inner, 1, 1), &want));
+  tidal_antichain_reset(&want);
+  /* The loop finishes: the sink moves to 1. */
+  CHECK_OK(tidal_tracker_update(n.inner, tidal_location_source(2, 0), &i03, -1, NULL));
+  nested_settle(&n);
+  CHECK(frontier_is(tidal_tracker_target_frontier(n.outer, 3, 0), 1));
+  /* The parent input closes: everything empties, in both scopes. */
+  CHECK_OK(tidal_tracker_update(n.outer, tidal_location_source(1, 0), &e1, -1, NULL));
+  nested_settle(&n);
+  CHECK(frontier_is(tidal_tracker_target_frontier(n.outer, 3, 0), -1));
+  CHECK(!tidal_tracker_tracking_anything(n.inner));
+  CHECK(!tidal_tracker_tracking_anything(n.outer));
+  CHECK_EQ_INT(n.out_caps.frontier.len, 0);
+  tidal_mutable_antichain_reset(&n.out_caps);
+  tidal_tracker_free(n.inner);
+  tidal_tracker_free(n.outer);
+}
