@@ -3,6 +3,7 @@
    outputs vs simple-path enumeration, frontiers vs "minimal { s(t) : count(l,t) > 0, s a path
    summary l -> X }", order independence, and OOM injection. */
 #include "harness/test.h"
+#include "progress/tracker_int.h" /* the work counter, for the work bound below */
 
 /* ---- a small graph description the tests own (independent of the builder's internals) ----- */
 
@@ -808,4 +809,44 @@ TEST(nested_scope_plumbing) {
   tidal_mutable_antichain_reset(&n.out_caps);
   tidal_tracker_free(n.inner);
   tidal_tracker_free(n.outer);
+}
+
+/* §8.6 work bound: moving a capability inside a loop of K operators (each step of the loop an
+   identity, the feedback +1) costs O(K) worklist entries: in time order the retraction's -1 runs
+   ahead of the +1 and they cancel, instead of chasing each other round the loop. */
+TEST(tracker_loop_retraction_work_is_linear) {
+  for (uint32_t K = 1; K <= 64; K *= 4) {
+    tidal_tracker_builder *b;
+    tidal_summary id = tidal_summary_identity(), fb = tidal_summary_add(1, 1);
+    CHECK_OK(tidal_tracker_builder_new(2, 0, 0, NULL, &b, NULL));
+    for (uint32_t k = 0; k < K; k++) CHECK_OK(tidal_tracker_builder_add_node(b, 1, 1, &id, NULL, NULL));
+    uint32_t f;
+    CHECK_OK(tidal_tracker_builder_add_node(b, 1, 1, &fb, &f, NULL));
+    for (uint32_t k = 1; k < K; k++) CHECK_OK(tidal_tracker_builder_add_edge(b, k, 0, k + 1, 0, NULL));
+    CHECK_OK(tidal_tracker_builder_add_edge(b, K, 0, f, 0, NULL));
+    CHECK_OK(tidal_tracker_builder_add_edge(b, f, 0, 1, 0, NULL));
+    tidal_tracker *t;
+    CHECK_OK(tidal_tracker_builder_build(b, &t, NULL));
+    tidal_tracker_builder_free(b);
+    tidal_location head = tidal_location_source(1, 0);
+    uint64_t total_work = 0;
+    for (uint64_t i = 0; i < 20; i++) {
+      /* A capability at the loop head, then its removal: the whole loop must empty. */
+      tidal_time a = tidal_time_product(0, i);
+      CHECK_OK(tidal_tracker_update(t, head, &a, +1, NULL));
+      CHECK_OK(tidal_tracker_propagate(t, NULL));
+      const tidal_antichain *fr = tidal_tracker_target_frontier(t, f, 0);
+      CHECK(fr->len == 1 && tidal_time_eq(&fr->elems[0], &a, 2));
+      CHECK_OK(tidal_tracker_update(t, head, &a, -1, NULL));
+      uint64_t before = t->work;
+      CHECK_OK(tidal_tracker_propagate(t, NULL));
+      uint64_t w = t->work - before;
+      total_work += w;
+      CHECK(w <= 8 * (uint64_t)(K + 1) + 8);
+      CHECK_EQ_INT(tidal_tracker_target_frontier(t, f, 0)->len, 0);
+      CHECK_EQ_INT(tidal_tracker_target_frontier(t, 1, 0)->len, 0);
+    }
+    CHECK(total_work > 0);
+    tidal_tracker_free(t);
+  }
 }

@@ -249,9 +249,10 @@ static int propagate(tidal_tracker *t, tidal_error *err) {
   tidal_progress_batch_clear(p);
   while (t->heap_len) {
     tidal__work w = heap_pop(t);
+    t->work++;
     while (t->heap_len && t->heap[0].loc == w.loc &&
            tidal_time_eq(&t->heap[0].t, &w.t, t->depth))
-      w.d = tidal__count_add(w.d, heap_pop(t).d);
+      w.d = tidal__count_add(w.d, heap_pop(t).d), t->work++;
     if (w.d == 0) continue;
     TIDAL_RETURN_IF_ERROR(apply_work(t, &w.t, w.loc, w.d, err));
   }
