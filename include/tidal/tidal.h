@@ -5,5 +5,6 @@
 #define TIDAL_H
 
 #include "tidal/base.h"
+#include "tidal/dataflow.h"
 
 #endif /* TIDAL_H */
