@@ -5,6 +5,7 @@
 #define TIDAL_H
 
 #include "tidal/base.h"
+#include "tidal/columnar.h"
 #include "tidal/dataflow.h"
 
 #endif /* TIDAL_H */
