@@ -6,6 +6,7 @@
 
 #include "tidal/base.h"
 #include "tidal/columnar.h"
+#include "tidal/progress.h"
 #include "tidal/dataflow.h"
 
 #endif /* TIDAL_H */
