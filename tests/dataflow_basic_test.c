@@ -484,3 +484,268 @@ TEST(notifications_fire_once_per_time_after_the_frontier) {
     tidal_schema_unref(n.s);
   }
 }
+
+/* ---- errors stop every worker ---------------------------------------------------------------- */
+
+typedef struct boom {
+  tidal_schema *s;
+  int mode; /* 0: operator error, 1: send without capability, 2: build error on worker 0 */
+} boom;
+
+static int boom_logic(tidal_op *op, void *ud, tidal_error *err) {
+  boom *b = ud;
+  uint64_t t;
+  tidal_batch *bt;
+  tidal_cap_drop(tidal_op_initial_cap(op, 0)); /* NULL after the first call: a no-op */
+  while (tidal_op_next(op, 0, &t, &bt)) {
+    if (b->mode == 0 && t == 3 && tidal_op_worker_index(op) == 1)
+      return tidal_error_set(err, TIDAL_EGUEST, "the guest said no to %zu rows",
+                             tidal_batch_rows(bt));
+    if (b->mode == 1 && t == 3) {
+      /* Time 2 is earlier than the current message: no capability for it. */
+      int rc = tidal_op_send(op, 0, 2, tidal_batch_ref(bt));
+      CHECK_EQ_INT(rc, TIDAL_EPROGRESS);
+      return rc;
+    }
+  }
+  return 0;
+}
+
+static int boom_build(tidal_worker *w, void *ud, tidal_error *err) {
+  boom *b = ud;
+  tidal_dataflow *df;
+  tidal_input *in;
+  tidal_stream *s, *out;
+  tidal_probe *p;
+  if (b->mode == 2 && tidal_worker_index(w) == 0)
+    return tidal_error_set(err, TIDAL_EIO, "cannot read the input file");
+  CHECK_OK(tidal_dataflow_new(w, &df));
+  CHECK_OK(tidal_input_new(df, b->s, &in, &s));
+  tidal_op_builder *ob;
+  CHECK_OK(tidal_op_builder_new(df, "boom", &ob));
+  CHECK_OK(tidal_op_builder_add_input(ob, s, tidal_pact_exchange_field(0), NULL));
+  CHECK_OK(tidal_op_builder_add_output(ob, b->s, &out, NULL));
+  CHECK_OK(tidal_op_builder_build(ob, boom_logic, b, NULL));
+  CHECK_OK(tidal_probe_new(out, &p));
+  for (uint64_t t = 0; t < 6; t++) {
+    uint64_t a[64], z[64];
+    for (int r = 0; r < 64; r++) a[r] = (uint64_t)r, z[r] = t;
+    int rc = tidal_input_send(in, pairs(b->s, a, z, 64));
+    if (rc < 0) return rc;
+    TIDAL_RETURN_IF_ERROR(tidal_input_advance_to(in, t + 1));
+  }
+  /* Wait for a time that never comes (the input stays open): only the failure ends this. */
+  return tidal_worker_step_until(w, p, 1000);
+}
+
+TEST(operator_error_stops_all_workers_with_name_and_time) {
+  boom b = {parse("(u64, u64)"), 0};
+  tidal_config c = cfg_of(3);
+  tidal_error e;
+  CHECK_ERR(tidal_execute(&c, boom_build, &b, &e), TIDAL_EGUEST);
+  CHECK_EQ_INT(e.code, TIDAL_EGUEST);
+  if (!strstr(e.msg, "operator 'boom' (worker 1) at time 3: the guest said no"))
+    TEST_FAIL("message: %s", e.msg);
+  tidal_schema_unref(b.s);
+}
+
+TEST(send_without_capability_is_a_progress_error) {
+  boom b = {parse("(u64, u64)"), 1};
+  tidal_config c = cfg_of(2);
+  tidal_error e;
+  CHECK_ERR(tidal_execute(&c, boom_build, &b, &e), TIDAL_EPROGRESS);
+  if (!strstr(e.msg, "operator 'boom'") || !strstr(e.msg, "time 2"))
+    TEST_FAIL("message: %s", e.msg);
+  tidal_schema_unref(b.s);
+}
+
+TEST(build_error_on_one_worker_stops_the_others) {
+  boom b = {parse("(u64, u64)"), 2};
+  tidal_config c = cfg_of(4);
+  tidal_error e;
+  CHECK_ERR(tidal_execute(&c, boom_build, &b, &e), TIDAL_EIO);
+  if (!strstr(e.msg, "worker 0: cannot read the input file")) TEST_FAIL("message: %s", e.msg);
+  tidal_schema_unref(b.s);
+}
+
+TEST(bad_config_is_rejected) {
+  tidal_config c = cfg_of(0);
+  tidal_error e;
+  CHECK_ERR(tidal_execute(&c, boom_build, NULL, &e), TIDAL_EINVAL);
+  c = cfg_of(2);
+  c.progress_mode = (tidal_progress_mode)7;
+  CHECK_ERR(tidal_execute(&c, boom_build, NULL, &e), TIDAL_EINVAL);
+}
+
+/* ---- several dataflows, several computations ------------------------------------------------- */
+
+typedef struct two {
+  tidal_schema *s;
+  tidal_capture *cap[2];
+  uint64_t mult;
+} two;
+
+static int two_build(tidal_worker *w, void *ud, tidal_error *err) {
+  (void)err;
+  two *t = ud;
+  tidal_input *in[2];
+  tidal_probe *p[2];
+  for (int d = 0; d < 2; d++) {
+    tidal_dataflow *df;
+    tidal_stream *s, *s1;
+    CHECK_OK(tidal_dataflow_new(w, &df));
+    CHECK_OK(tidal_input_new(df, t->s, &in[d], &s));
+    CHECK_OK(tidal_exchange(s, tidal_pact_exchange_field(0), &s1));
+    CHECK_OK(tidal_capture_attach(s1, t->cap[d]));
+    CHECK_OK(tidal_probe_new(s1, &p[d]));
+  }
+  uint64_t me = tidal_worker_index(w);
+  for (uint64_t e = 0; e < 20; e++) {
+    for (int d = 0; d < 2; d++) {
+      uint64_t a[3] = {me, 1000 + e, 2000 + (uint64_t)d}, z[3] = {t->mult * (uint64_t)(d + 1), e, e};
+      CHECK_OK(tidal_input_send(in[d], pairs(t->s, a, z, 3)));
+      CHECK_OK(tidal_input_advance_to(in[d], e + 1));
+    }
+    CHECK_OK(tidal_worker_step_until(w, p[e % 2], e + 1));
+  }
+  return 0;
+}
+
+static void *two_thread(void *ud) {
+  two *t = ud;
+  tidal_config c = cfg_of(3);
+  tidal_error e;
+  CHECK_OK(tidal_execute(&c, two_build, t, &e));
+  return NULL;
+}
+
+TEST(two_dataflows_and_two_concurrent_computations) {
+  two t[2];
+  pthread_t th[2];
+  for (int i = 0; i < 2; i++) {
+    t[i].s = parse("(u64, u64)");
+    t[i].mult = (uint64_t)i + 1;
+    CHECK_OK(tidal_capture_new(NULL, &t[i].cap[0]));
+    CHECK_OK(tidal_capture_new(NULL, &t[i].cap[1]));
+    CHECK(pthread_create(&th[i], NULL, two_thread, &t[i]) == 0);
+  }
+  for (int i = 0; i < 2; i++) CHECK(pthread_join(th[i], NULL) == 0);
+  for (int i = 0; i < 2; i++) {
+    for (int d = 0; d < 2; d++) {
+      CHECK_EQ_U64(tidal_capture_rows(t[i].cap[d]), 3 * 3 * 20);
+      for (size_t k = 0; k < tidal_capture_len(t[i].cap[d]); k++) {
+        const tidal_batch *b;
+        uint64_t tm;
+        CHECK_OK(tidal_capture_get(t[i].cap[d], k, &tm, NULL, &b));
+        for (size_t r = 0; r < tidal_batch_rows(b); r++)
+          if (col(b, 0, r) < 3) CHECK_EQ_U64(col(b, 1, r), t[i].mult * (uint64_t)(d + 1));
+      }
+      tidal_capture_free(t[i].cap[d]);
+    }
+    tidal_schema_unref(t[i].s);
+  }
+}
+
+/* ---- idle workers park ------------------------------------------------------------------------ */
+
+typedef struct idle {
+  tidal_schema *s;
+  uint64_t parks0;
+} idle;
+
+static int idle_build(tidal_worker *w, void *ud, tidal_error *err) {
+  (void)err;
+  idle *d = ud;
+  tidal_dataflow *df;
+  tidal_input *in;
+  tidal_stream *s, *s1;
+  tidal_probe *p;
+  CHECK_OK(tidal_dataflow_new(w, &df));
+  CHECK_OK(tidal_input_new(df, d->s, &in, &s));
+  CHECK_OK(tidal_exchange(s, tidal_pact_exchange_field(0), &s1));
+  CHECK_OK(tidal_probe_new(s1, &p));
+  if (tidal_worker_index(w) == 1) {
+    usleep(300 * 1000); /* worker 0 waits for this one meanwhile */
+    uint64_t a[1] = {1}, z[1] = {0};
+    CHECK_OK(tidal_input_send(in, pairs(d->s, a, z, 1)));
+  }
+  CHECK_OK(tidal_input_advance_to(in, 1));
+  CHECK_OK(tidal_worker_step_until(w, p, 1));
+  if (tidal_worker_index(w) == 0) d->parks0 = tidal__worker_parks(w);
+  return 0;
+}
+
+TEST(idle_worker_parks_without_burning_cpu) {
+  idle d = {parse("(u64, u64)"), 0};
+  tidal_config c = cfg_of(2);
+  struct timespec c0, c1, w0, w1;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+  clock_gettime(CLOCK_MONOTONIC, &w0);
+  tidal_error e;
+  CHECK_OK(tidal_execute(&c, idle_build, &d, &e));
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+  clock_gettime(CLOCK_MONOTONIC, &w1);
+  double cpu = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) * 1e-9;
+  double wall = (double)(w1.tv_sec - w0.tv_sec) + (double)(w1.tv_nsec - w0.tv_nsec) * 1e-9;
+  CHECK(wall >= 0.29);
+  /* A spinning worker would burn ~0.3 s of CPU; a parked one almost none. */
+  if (cpu > 0.1) TEST_FAIL("cpu %.3f s over %.3f s wall", cpu, wall);
+  CHECK(d.parks0 >= 1);
+  tidal_schema_unref(d.s);
+}
+
+/* ---- OOM ------------------------------------------------------------------------------------- */
+
+typedef struct oomc {
+  tidal_schema *s;
+} oomc;
+
+static int oom_map(void *ud, uint64_t t, const tidal_batch_view *in, tidal_builder *out,
+                   tidal_error *err) {
+  (void)ud;
+  (void)t;
+  (void)err;
+  const uint64_t *a = tidal_view_slice(in, 0).data;
+  for (size_t r = 0; r < in->rows; r++) {
+    TIDAL_RETURN_IF_ERROR(tidal_builder_push_u64(out, a[r] + 1));
+    TIDAL_RETURN_IF_ERROR(tidal_builder_push_u64(out, a[r]));
+  }
+  return 0;
+}
+
+static int oom_build(tidal_worker *w, void *ud, tidal_error *err) {
+  (void)err;
+  oomc *o = ud;
+  tidal_dataflow *df;
+  tidal_input *in;
+  tidal_stream *s, *s1, *s2;
+  tidal_probe *p;
+  TIDAL_RETURN_IF_ERROR(tidal_dataflow_new(w, &df));
+  TIDAL_RETURN_IF_ERROR(tidal_input_new(df, o->s, &in, &s));
+  TIDAL_RETURN_IF_ERROR(tidal_map(s, "inc", o->s, oom_map, NULL, &s1));
+  TIDAL_RETURN_IF_ERROR(tidal_exchange(s1, tidal_pact_exchange_field(0), &s2));
+  TIDAL_RETURN_IF_ERROR(tidal_sink(s2, "sink", NULL, NULL));
+  TIDAL_RETURN_IF_ERROR(tidal_probe_new(s2, &p));
+  for (uint64_t t = 0; t < 3; t++) {
+    uint64_t a[4] = {1, 2, 3, 4}, z[4] = {t, t, t, t};
+    TIDAL_RETURN_IF_ERROR(tidal_input_send(in, pairs(o->s, a, z, 4)));
+    TIDAL_RETURN_IF_ERROR(tidal_input_advance_to(in, t + 1));
+    TIDAL_RETURN_IF_ERROR(tidal_worker_step_until(w, p, t + 1));
+  }
+  return 0;
+}
+
+static int oom_body(void *ud, const tidal_allocator *alloc) {
+  tidal_config c = cfg_of(1);
+  c.alloc = alloc;
+  tidal_error e;
+  int rc = tidal_execute(&c, oom_build, ud, &e);
+  return rc;
+}
+
+TEST(oom_anywhere_fails_cleanly) {
+  oomc o = {parse("(u64, u64)")};
+  int runs = tidal_test_oom_sweep(oom_body, &o);
+  CHECK(runs > 20);
+  tidal_schema_unref(o.s);
+}
