@@ -182,6 +182,7 @@ struct tidal_worker {
   tidal__msgvec stash;           /* messages held back: unknown dataflow/channel yet, or chaos */
   uint64_t rng;                  /* chaos RNG state (splitmix64) */
   int failed;                    /* this worker's view of failure (sticky) */
+  uint64_t progress_sent;        /* statistics: progress messages broadcast */
 };
 
 /* An operator being described (the node exists in the graph from tidal_op_builder_new on). */
@@ -199,6 +200,8 @@ void tidal__worker_teardown(tidal_worker *w);
 void tidal__worker_close_inputs(tidal_worker *w);
 /* Times the worker slept (for tests). */
 uint64_t tidal__worker_parks(tidal_worker *w);
+/* Progress batches this worker has broadcast (for tests). */
+uint64_t tidal__worker_progress_sent(tidal_worker *w);
 /* Fail the computation from this worker with an error message. Returns code. */
 int tidal__worker_fail(tidal_worker *w, int code, const tidal_error *err);
 /* Random number for chaos mode. */

@@ -306,6 +306,7 @@ static int send_progress(tidal_dataflow *df, bool *did) {
     return tidal__worker_fail(w, TIDAL_ENOMEM, &e);
   }
   df->seq++;
+  w->progress_sent++;
   tidal_progress_batch_clear(&df->local);
   *did = true;
   int rc = 0;
@@ -403,3 +404,5 @@ int tidal_worker_run_to_completion(tidal_worker *w) {
 }
 
 uint64_t tidal__worker_parks(tidal_worker *w) { return tidal__comm_parks(w->ex->comm, w->index); }
+
+uint64_t tidal__worker_progress_sent(tidal_worker *w) { return w->progress_sent; }
