@@ -749,3 +749,41 @@ TEST(oom_anywhere_fails_cleanly) {
   CHECK(runs > 20);
   tidal_schema_unref(o.s);
 }
+
+/* ---- small accessors --------------------------------------------------------------------------- */
+
+static int acc_build(tidal_worker *w, void *ud, tidal_error *err) {
+  (void)err;
+  tidal_schema *s = ud;
+  tidal_dataflow *df;
+  tidal_input *in;
+  tidal_stream *st;
+  CHECK_OK(tidal_dataflow_new(w, &df));
+  CHECK(tidal_dataflow_worker(df) == w);
+  CHECK_OK(tidal_input_new(df, s, &in, &st));
+  CHECK(tidal_stream_schema(st) == s);
+  CHECK(tidal_stream_dataflow(st) == df);
+  CHECK_EQ_INT(tidal_worker_peers(w), 2);
+  CHECK(tidal_worker_index(w) < 2);
+  CHECK_EQ_INT(tidal_worker_batch_bytes(w), 4096);
+  CHECK(tidal_worker_allocator(w) != NULL);
+  CHECK_EQ_U64(tidal_input_time(in), 0);
+  CHECK_OK(tidal_worker_step(w));
+  /* The graph is frozen after the first step. */
+  tidal_stream *o;
+  tidal_op_builder *b;
+  CHECK_ERR(tidal_op_builder_new(df, "late", &b), TIDAL_EINVAL);
+  CHECK_ERR(tidal_map(st, "late", s, double_it, NULL, &o), TIDAL_EINVAL);
+  tidal_probe *p;
+  CHECK_ERR(tidal_probe_new(st, &p), TIDAL_EINVAL);
+  return 0;
+}
+
+TEST(accessors_and_frozen_graph) {
+  tidal_schema *s = parse("(u64, u64)");
+  tidal_config c = cfg_of(2);
+  c.batch_bytes = 4096;
+  tidal_error e;
+  CHECK_OK(tidal_execute(&c, acc_build, s, &e));
+  tidal_schema_unref(s);
+}

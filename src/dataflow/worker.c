@@ -406,3 +406,6 @@ int tidal_worker_run_to_completion(tidal_worker *w) {
 uint64_t tidal__worker_parks(tidal_worker *w) { return tidal__comm_parks(w->ex->comm, w->index); }
 
 uint64_t tidal__worker_progress_sent(tidal_worker *w) { return w->progress_sent; }
+
+const tidal_schema *tidal_stream_schema(const tidal_stream *s) { return s->schema; }
+tidal_dataflow *tidal_stream_dataflow(const tidal_stream *s) { return s->df; }
