@@ -787,3 +787,108 @@ TEST(accessors_and_frozen_graph) {
   CHECK_OK(tidal_execute(&c, acc_build, s, &e));
   tidal_schema_unref(s);
 }
+
+/* ---- a source operator: initial capability, downgrade, self-activation; two outputs,
+        one disconnected input; concat ----------------------------------------------------------- */
+
+typedef struct gen {
+  tidal_schema *s;
+  tidal_cap *cap;   /* output 0 */
+  tidal_cap *cap1;  /* output 1 */
+  uint64_t next;    /* next time to produce */
+  uint32_t runs;
+} gen;
+
+static int gen_logic(tidal_op *op, void *ud, tidal_error *err) {
+  gen *g = ud;
+  (void)err;
+  g->runs++;
+  if (g->runs == 1) {
+    g->cap = tidal_op_initial_cap(op, 0);
+    g->cap1 = tidal_op_initial_cap(op, 1);
+    CHECK(g->cap && g->cap1);
+    CHECK(tidal_op_initial_cap(op, 0) == NULL); /* taken */
+    CHECK_EQ_U64(tidal_cap_time(g->cap), 0);
+    CHECK_EQ_INT(tidal_cap_output(g->cap1), 1);
+    tidal_cap_drop(g->cap1); /* output 1 will never carry anything */
+    g->cap1 = NULL;
+  }
+  if (!g->cap) return 0;
+  if (g->next == 5) {
+    tidal_cap_drop(g->cap);
+    g->cap = NULL;
+    return 0;
+  }
+  uint64_t a[2] = {g->next, tidal_op_worker_index(op)}, z[2] = {g->next * 10, 0};
+  TIDAL_RETURN_IF_ERROR(tidal_op_send(op, 0, g->next, pairs(g->s, a, z, 2)));
+  g->next++;
+  TIDAL_RETURN_IF_ERROR(tidal_cap_downgrade(g->cap, g->next));
+  CHECK_ERR(tidal_cap_downgrade(g->cap, g->next - 1), TIDAL_EPROGRESS); /* never backwards */
+  tidal_op_activate(op); /* produce the next time at the next step */
+  return 0;
+}
+
+static void gen_destroy(void *ud) { free(ud); }
+
+typedef struct srcx {
+  tidal_schema *s;
+  tidal_capture *cap;
+} srcx;
+
+static int src_build(tidal_worker *w, void *ud, tidal_error *err) {
+  (void)err;
+  srcx *x = ud;
+  tidal_dataflow *df;
+  tidal_stream *g0, *g1, *in_s, *cat, *mid, *mid1;
+  tidal_input *in;
+  CHECK_OK(tidal_dataflow_new(w, &df));
+  tidal_op_builder *b;
+  CHECK_OK(tidal_op_builder_new(df, "gen", &b));
+  CHECK_OK(tidal_op_builder_add_output(b, x->s, &g0, NULL));
+  CHECK_OK(tidal_op_builder_add_output(b, x->s, &g1, NULL));
+  gen *g = calloc(1, sizeof *g);
+  g->s = x->s;
+  CHECK_OK(tidal_op_builder_build(b, gen_logic, g, gen_destroy));
+  CHECK_OK(tidal_input_new(df, x->s, &in, &in_s));
+  /* A pass-through with two inputs and two outputs, input 1 disconnected from output 0. */
+  CHECK_OK(tidal_op_builder_new(df, "mid", &b));
+  CHECK_OK(tidal_op_builder_add_input(b, g0, tidal_pact_pipeline(), NULL));
+  CHECK_OK(tidal_op_builder_add_input(b, in_s, tidal_pact_pipeline(), NULL));
+  CHECK_OK(tidal_op_builder_add_output(b, x->s, &mid, NULL));
+  CHECK_OK(tidal_op_builder_add_output(b, x->s, &mid1, NULL));
+  CHECK_ERR(tidal_op_builder_disconnect(b, 2, 0), TIDAL_EINVAL);
+  CHECK_OK(tidal_op_builder_disconnect(b, 1, 0));
+  CHECK_OK(tidal_op_builder_build(b, NULL, NULL, NULL)); /* no logic: discards */
+  tidal_stream *both[3] = {g0, g1, mid};
+  CHECK_OK(tidal_concat(both, 3, &cat));
+  CHECK_OK(tidal_capture_attach(cat, x->cap));
+  /* An unbuilt builder leaves an inert node behind; the graph still completes. */
+  CHECK_OK(tidal_op_builder_new(df, "unbuilt", &b));
+  CHECK_OK(tidal_op_builder_add_input(b, mid1, tidal_pact_pipeline(), NULL));
+  tidal_op_builder_free(b);
+  tidal_input_close(in);
+  return 0;
+}
+
+TEST(source_operator_concat_and_disconnected_ports) {
+  for (uint32_t W = 1; W <= 3; W++) {
+    srcx x = {parse("(u64, u64)"), NULL};
+    CHECK_OK(tidal_capture_new(NULL, &x.cap));
+    tidal_config c = cfg_of(W);
+    tidal_error e;
+    int rc = tidal_execute(&c, src_build, &x, &e);
+    if (rc) TEST_FAIL("%s", e.msg);
+    CHECK_EQ_U64(tidal_capture_rows(x.cap), 2 * 5 * W);
+    for (size_t i = 0; i < tidal_capture_len(x.cap); i++) {
+      uint64_t t;
+      uint32_t wk;
+      const tidal_batch *bt;
+      CHECK_OK(tidal_capture_get(x.cap, i, &t, &wk, &bt));
+      CHECK_EQ_U64(col(bt, 0, 0), t);
+      CHECK_EQ_U64(col(bt, 0, 1), wk);
+      CHECK_EQ_U64(col(bt, 1, 0), t * 10);
+    }
+    tidal_capture_free(x.cap);
+    tidal_schema_unref(x.s);
+  }
+}

@@ -189,6 +189,12 @@ static int route(tidal_worker *w, tidal__msg *m, bool allow_delay) {
   return tidal__op_enqueue(ch->dst, ch->dst_input, m->time, b) < 0 ? -1 : 1;
 }
 
+static int fail_receiving(tidal_worker *w) {
+  tidal_error e;
+  tidal_error_set(&e, TIDAL_ENOMEM, "worker %u: out of memory receiving", w->index);
+  return tidal__worker_fail(w, TIDAL_ENOMEM, &e);
+}
+
 static int receive(tidal_worker *w, bool *did) {
   size_t n = tidal__comm_recv(w->ex->comm, w->index, &w->inbox);
   if (n) *did = true;
@@ -203,26 +209,21 @@ static int receive(tidal_worker *w, bool *did) {
     tidal__msgvec *v = pass == 0 ? &old : &w->inbox;
     for (size_t i = 0; i < v->len; i++) {
       tidal__msg *m = &v->items[i];
-      int r = rc < 0 ? 0 : route(w, m, true);
-      if (r < 0) {
-        tidal_error e;
-        rc = tidal__worker_fail(w, TIDAL_ENOMEM,
-                                (tidal_error_set(&e, TIDAL_ENOMEM, "worker %u: out of memory receiving",
-                                                 w->index), &e));
+      if (rc < 0) {
         tidal__msg_release(m);
-      } else if (r == 0) {
-        if (rc < 0 || tidal__msgvec_push(&w->stash, m) < 0) {
-          tidal__msg_release(m);
-          if (rc == 0) {
-            tidal_error e;
-            tidal_error_set(&e, TIDAL_ENOMEM, "worker %u: out of memory receiving", w->index);
-            rc = tidal__worker_fail(w, TIDAL_ENOMEM, &e);
-          }
-        } else if (m->kind == TIDAL__MSG_DATA && tidal__chaos(w)) {
-          *did = true; /* held back on purpose: come back for it */
-        }
-      } else {
+        continue;
+      }
+      int r = route(w, m, true);
+      if (r > 0) {
         *did = true;
+      } else if (r < 0) {
+        tidal__msg_release(m);
+        rc = fail_receiving(w);
+      } else if (tidal__msgvec_push(&w->stash, m) < 0) {
+        tidal__msg_release(m);
+        rc = fail_receiving(w);
+      } else if (m->kind == TIDAL__MSG_DATA && tidal__chaos(w)) {
+        *did = true; /* possibly held back on purpose: come back for it */
       }
     }
     v->len = 0;
