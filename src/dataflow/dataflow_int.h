@@ -144,6 +144,13 @@ struct tidal__channel {
   uint32_t *rows;                /* scratch: row indices grouped per target */
   size_t scratch_cap;            /* rows capacity of both scratch arrays */
   size_t *counts;                /* peers counters */
+  /* Exchange fast path: the schema is a flat tuple/struct of scalars and strings (or one of
+     them), so rows are copied column by column straight into the builders' slices. */
+  uint32_t ncols;                /* 0: use tidal_builder_push_rows */
+  struct {
+    uint32_t slice;              /* first slice of the column */
+    uint32_t width;              /* element size, or 0 for a string (bounds, bytes) */
+  } cols[16];
 };
 
 struct tidal_input {
