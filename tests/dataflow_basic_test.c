@@ -1005,3 +1005,57 @@ TEST(exchange_copies_strings_and_nested_rows) {
   tidal_schema_unref(x.flat);
   tidal_schema_unref(x.nested);
 }
+
+/* ---- contract violations end in errors, not hangs ---------------------------------------------- */
+
+static int uneven_build(tidal_worker *w, void *ud, tidal_error *err) {
+  (void)err;
+  tidal_schema *s = ud;
+  if (tidal_worker_index(w) == 1) return 0; /* forgets the dataflow */
+  tidal_dataflow *df;
+  tidal_input *in;
+  tidal_stream *st;
+  tidal_probe *p;
+  CHECK_OK(tidal_dataflow_new(w, &df));
+  CHECK_OK(tidal_input_new(df, s, &in, &st));
+  CHECK_OK(tidal_probe_new(st, &p));
+  tidal_input_close(in);
+  return tidal_worker_step_until(w, p, 10);
+}
+
+TEST(workers_building_different_dataflows_fail_instead_of_hanging) {
+  tidal_schema *s = parse("(u64, u64)");
+  for (uint32_t W = 2; W <= 3; W++) {
+    tidal_config c = cfg_of(W);
+    tidal_error e;
+    CHECK_ERR(tidal_execute(&c, uneven_build, s, &e), TIDAL_EINVAL);
+    if (!strstr(e.msg, "every worker must build the same dataflows")) TEST_FAIL("%s", e.msg);
+  }
+  tidal_schema_unref(s);
+}
+
+static int reenter_logic(tidal_op *op, void *ud, tidal_error *err) {
+  (void)op;
+  tidal_worker *w = ud;
+  int rc = tidal_worker_step(w);
+  if (rc != TIDAL_EINVAL) return tidal_error_set(err, TIDAL_EOPERATOR, "step did not refuse");
+  return 0;
+}
+
+static int reenter_build(tidal_worker *w, void *ud, tidal_error *err) {
+  (void)err;
+  (void)ud;
+  tidal_dataflow *df;
+  tidal_op_builder *b;
+  CHECK_OK(tidal_dataflow_new(w, &df));
+  CHECK_OK(tidal_op_builder_new(df, "reenter", &b));
+  CHECK_OK(tidal_op_builder_build(b, reenter_logic, w, NULL));
+  return 0;
+}
+
+TEST(stepping_from_an_operator_is_refused) {
+  tidal_config c = cfg_of(1);
+  tidal_error e;
+  int rc = tidal_execute(&c, reenter_build, NULL, &e);
+  if (rc) TEST_FAIL("%s", e.msg);
+}

@@ -47,7 +47,13 @@ struct tidal__exec {
   pthread_mutex_t lock;            /* guards err */
   tidal_error err;                 /* lock: the first error */
   atomic_int failed;               /* atomic: 0, or the first error's code */
+  atomic_int *built;               /* atomic, peers entries: dataflows a worker created, made
+                                      negative (-1 - count) once its build function returned */
 };
+
+/* Check that no worker finished building with fewer dataflows than `count` (every worker must
+   build the same dataflows: a missing one would hang the others). Fails the computation. */
+int tidal__exec_check_built(tidal__exec *ex, uint32_t me, int count, bool finished);
 
 /* Record a failure (the first one wins) and wake every worker. Returns code. Thread-safe. */
 int tidal__exec_fail(tidal__exec *ex, int code, const tidal_error *err);
@@ -190,6 +196,7 @@ struct tidal_worker {
   uint64_t rng;                  /* chaos RNG state (splitmix64) */
   int failed;                    /* this worker's view of failure (sticky) */
   uint64_t progress_sent;        /* statistics: progress messages broadcast */
+  bool in_step;                  /* a step is running (re-entrant steps are refused) */
 };
 
 /* An operator being described (the node exists in the graph from tidal_op_builder_new on). */

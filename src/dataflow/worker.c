@@ -103,6 +103,7 @@ int tidal_dataflow_new(tidal_worker *w, tidal_dataflow **out) {
   }
   df->w = w;
   df->index = (uint32_t)(w->dataflows.len - 1);
+  (void)tidal__exec_check_built(w->ex, w->index, (int)w->dataflows.len, false);
   tidal_progress_batch_init(&df->local, 1, w->alloc);
   *out = df;
   return 0;
@@ -363,6 +364,8 @@ static int step(tidal_worker *w, bool *did) {
   *did = false;
   int rc = failed_status(w);
   if (rc < 0) return rc;
+  if (w->in_step) return TIDAL_EINVAL; /* called from an operator's logic */
+  w->in_step = true;
   if (tidal__chaos(w) && tidal__worker_rand(w) % 8 == 0) sched_yield();
   rc = receive(w, did);
   for (size_t i = 0; i < w->dataflows.len && rc == 0; i++) {
@@ -370,6 +373,7 @@ static int step(tidal_worker *w, bool *did) {
     if (!df->complete) rc = step_dataflow(df, did);
   }
   if (rc == 0) rc = failed_status(w);
+  w->in_step = false;
   return rc;
 }
 
