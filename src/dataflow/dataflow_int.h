@@ -180,6 +180,12 @@ struct tidal_dataflow {
   bool sealed;                   /* the graph is frozen and the tracker built */
   bool complete;                 /* every operator shut down, nothing outstanding */
   tidal_progress_batch local;    /* L: this worker's updates not yet sent */
+  /* A few recent updates summed in place before they reach L: a batch's +rows produced and
+     -rows consumed at one (location, time) usually meet here and cancel, which keeps L (and
+     its compaction sorts) small when many small batches flow. Part of L for every purpose:
+     tidal__df_flush moves it into L before L is read. */
+  tidal_progress_update recent[8];
+  size_t nrecent;
   tidal__ptrvec fin;             /* tidal__progress_msg *: received, not yet applied, FIFO */
   uint64_t seq;                  /* next sequence number of this worker's progress messages */
   uint64_t *seq_seen;            /* peers: next expected sequence number per sender */
@@ -233,6 +239,8 @@ bool tidal__op_try_shutdown(tidal__op *op);
 void tidal__op_free(tidal__op *op);
 /* Record a progress update of df into L; errors fail the computation. */
 int tidal__df_update(tidal_dataflow *df, tidal_location loc, uint64_t t, int64_t diff);
+/* Move the recent updates into L (before L is read or sent). Errors fail the computation. */
+int tidal__df_flush(tidal_dataflow *df);
 /* Capability helpers shared with inputs. */
 int tidal__cap_new(tidal__op *op, uint32_t output, uint64_t t, tidal_cap **out);
 /* Send a batch from op's output (ownership taken); no justification check. */

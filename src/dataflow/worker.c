@@ -293,6 +293,7 @@ static bool demand_says_send(tidal_dataflow *df) {
 
 static int send_progress(tidal_dataflow *df, bool *did) {
   tidal_worker *w = df->w;
+  TIDAL_RETURN_IF_ERROR(tidal__df_flush(df));
   tidal_progress_batch_compact(&df->local);
   if (df->local.len == 0) return 0;
   if (w->ex->mode == TIDAL_PROGRESS_DEMAND && !demand_says_send(df)) return 0;
