@@ -1059,3 +1059,39 @@ TEST(stepping_from_an_operator_is_refused) {
   int rc = tidal_execute(&c, reenter_build, NULL, &e);
   if (rc) TEST_FAIL("%s", e.msg);
 }
+
+typedef struct diffg {
+  tidal_schema *s[2];
+} diffg;
+
+static int diffg_build(tidal_worker *w, void *ud, tidal_error *err) {
+  (void)err;
+  diffg *d = ud;
+  uint32_t me = tidal_worker_index(w);
+  tidal_dataflow *df;
+  tidal_input *in;
+  tidal_stream *st, *o;
+  tidal_probe *p;
+  CHECK_OK(tidal_dataflow_new(w, &df));
+  CHECK_OK(tidal_input_new(df, d->s[me], &in, &st));
+  CHECK_OK(tidal_broadcast(st, &o));
+  CHECK_OK(tidal_probe_new(o, &p));
+  tidal_builder *b;
+  CHECK_OK(tidal_builder_new(d->s[me], NULL, &b));
+  CHECK_OK(tidal_builder_push_u64(b, 1));
+  if (me == 0) CHECK_OK(tidal_builder_push_u64(b, 2));
+  CHECK_OK(tidal_input_send_builder(in, b));
+  tidal_builder_free(b);
+  tidal_input_close(in);
+  return tidal_worker_step_until(w, p, 10);
+}
+
+TEST(workers_building_different_graphs_fail_with_a_schema_error) {
+  diffg d = {{parse("(u64, u64)"), parse("u64")}};
+  tidal_config c = cfg_of(2);
+  tidal_error e;
+  CHECK_ERR(tidal_execute(&c, diffg_build, &d, &e), TIDAL_EMISMATCH);
+  if (!strstr(e.msg, "every worker must build the same graph")) TEST_FAIL("%s", e.msg);
+  tidal_schema_unref(d.s[0]);
+  tidal_schema_unref(d.s[1]);
+}

@@ -185,6 +185,18 @@ static int route(tidal_worker *w, tidal__msg *m, bool allow_delay) {
   if (m->channel >= df->channels.len) return 0;
   if (allow_delay && tidal__chaos(w) && tidal__worker_rand(w) % 4 == 0) return 0;
   tidal__channel *ch = df->channels.items[m->channel];
+  const tidal_schema *got = tidal_batch_schema(m->batch), *want = ch->src->schema;
+  if (got != want && !tidal_schema_equal(got, want)) {
+    /* Only if workers built different graphs: channel numbers then name different channels. */
+    tidal_error e;
+    tidal_error_set(&e, TIDAL_EMISMATCH,
+                    "worker %u: a batch of %s from worker %u for channel %u of dataflow %u, which "
+                    "carries %s: every worker must build the same graph",
+                    w->index, tidal_schema_text(got), m->from, m->channel, df->index,
+                    tidal_schema_text(want));
+    tidal__worker_fail(w, TIDAL_EMISMATCH, &e);
+    return -1;
+  }
   tidal_batch *b = m->batch;
   m->batch = NULL;
   return tidal__op_enqueue(ch->dst, ch->dst_input, m->time, b) < 0 ? -1 : 1;
@@ -219,7 +231,7 @@ static int receive(tidal_worker *w, bool *did) {
         *did = true;
       } else if (r < 0) {
         tidal__msg_release(m);
-        rc = fail_receiving(w);
+        rc = atomic_load(&w->ex->failed) ? failed_status(w) : fail_receiving(w);
       } else if (tidal__msgvec_push(&w->stash, m) < 0) {
         tidal__msg_release(m);
         rc = fail_receiving(w);
