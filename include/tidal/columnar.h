@@ -291,7 +291,8 @@ TIDAL_API int tidal_builder_push_json(tidal_builder *b, const char *json, size_t
 /// Bytes of the indexed encoding of the rows so far.
 TIDAL_API size_t tidal_builder_encoded_len(const tidal_builder *b);
 /// Encode into caller memory (e.g. a WASM guest's): *len in: capacity, out: bytes written (or
-/// needed, with TIDAL_ENOBUFS). dst must be 8-aligned. A gather of memcpys. Never allocates.
+/// needed, with TIDAL_ENOBUFS). dst should be 8-aligned for a zero-copy reader (any alignment
+/// works: every store is a memcpy). A gather of memcpys. Never allocates.
 TIDAL_API int tidal_builder_encode_into(const tidal_builder *b, void *dst, size_t *len);
 /// Append the encoding to an owned buffer; if out->len is not a multiple of 8, zero bytes are
 /// appended first so that the encoding starts 8-aligned. Returns 0 or TIDAL_ENOMEM (out unchanged
