@@ -1095,3 +1095,77 @@ TEST(workers_building_different_graphs_fail_with_a_schema_error) {
   tidal_schema_unref(d.s[0]);
   tidal_schema_unref(d.s[1]);
 }
+
+/* ---- summaries other than the identity ---------------------------------------------------------- */
+
+typedef struct dl {
+  tidal_schema *s;
+  int bad; /* send at t + 1 (not allowed by a +2 summary) */
+  tidal_capture *cap;
+} dl;
+
+static int delay_logic(tidal_op *op, void *ud, tidal_error *err) {
+  (void)err;
+  dl *d = ud;
+  uint64_t t;
+  tidal_batch *b;
+  while (tidal_op_next(op, 0, &t, &b)) {
+    TIDAL_RETURN_IF_ERROR(tidal_op_send(op, 0, t + (d->bad ? 1 : 2), tidal_batch_ref(b)));
+    TIDAL_RETURN_IF_ERROR(tidal_op_notify_at(op, t + 2)); /* a notification at t is not allowed */
+  }
+  while (tidal_op_next_notification(op, &t)) {
+  }
+  return 0;
+}
+
+static int delay_build(tidal_worker *w, void *ud, tidal_error *err) {
+  (void)err;
+  dl *d = ud;
+  tidal_dataflow *df;
+  tidal_input *in;
+  tidal_stream *st, *o;
+  tidal_probe *p;
+  CHECK_OK(tidal_dataflow_new(w, &df));
+  CHECK_OK(tidal_input_new(df, d->s, &in, &st));
+  tidal_op_builder *b;
+  CHECK_OK(tidal_op_builder_new(df, "delay", &b));
+  CHECK_OK(tidal_op_builder_add_input(b, st, tidal_pact_pipeline(), NULL));
+  CHECK_OK(tidal_op_builder_add_output(b, d->s, &o, NULL));
+  CHECK_ERR(tidal_op_builder_set_summary(b, 1, 0, 2), TIDAL_EINVAL);
+  CHECK_OK(tidal_op_builder_set_summary(b, 0, 0, 2));
+  CHECK_OK(tidal_op_builder_build(b, delay_logic, d, NULL));
+  CHECK_OK(tidal_probe_new(o, &p));
+  CHECK_OK(tidal_capture_attach(o, d->cap));
+  CHECK_OK(tidal_worker_step(w));
+  CHECK_OK(tidal_worker_step(w));
+  /* The input is at 0, so nothing below 2 can come out of the +2 operator. */
+  CHECK(!tidal_probe_less_than(p, 2));
+  CHECK(tidal_probe_less_equal(p, 2));
+  uint64_t a[1] = {1}, z[1] = {0};
+  CHECK_OK(tidal_input_advance_to(in, 3));
+  TIDAL_RETURN_IF_ERROR(tidal_input_send(in, pairs(d->s, a, z, 1)));
+  TIDAL_RETURN_IF_ERROR(tidal_input_advance_to(in, 4));
+  /* The pending notification at 5 holds a capability at 5 until the input passes 5. */
+  TIDAL_RETURN_IF_ERROR(tidal_worker_step_until(w, p, 5));
+  CHECK(!tidal_probe_less_than(p, 5));
+  CHECK(tidal_probe_less_than(p, 6));
+  return 0;
+}
+
+TEST(operator_summaries_shift_frontiers_and_bound_sends) {
+  dl d = {parse("(u64, u64)"), 0, NULL};
+  CHECK_OK(tidal_capture_new(NULL, &d.cap));
+  tidal_config c = cfg_of(1);
+  tidal_error e;
+  int rc = tidal_execute(&c, delay_build, &d, &e);
+  if (rc) TEST_FAIL("%s", e.msg);
+  CHECK_EQ_INT(tidal_capture_len(d.cap), 1);
+  uint64_t t;
+  CHECK_OK(tidal_capture_get(d.cap, 0, &t, NULL, NULL));
+  CHECK_EQ_U64(t, 5);
+  d.bad = 1;
+  CHECK_ERR(tidal_execute(&c, delay_build, &d, &e), TIDAL_EPROGRESS);
+  if (!strstr(e.msg, "operator 'delay' (worker 0) at time 4")) TEST_FAIL("%s", e.msg);
+  tidal_capture_free(d.cap);
+  tidal_schema_unref(d.s);
+}

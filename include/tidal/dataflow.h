@@ -243,8 +243,18 @@ TIDAL_API int tidal_op_builder_add_output(tidal_op_builder *b, const tidal_schem
                                           tidal_stream **stream /* OUT */,
                                           uint32_t *index /* OUT */);
 /// Declare that `input` cannot result in anything at `output` (default: connected with the
-/// identity summary: data at t may cause output at t or later). Returns 0, TIDAL_EINVAL.
+/// identity summary: data at t may cause output at t or later). Returns 0, TIDAL_EINVAL,
+/// TIDAL_ENOMEM.
 TIDAL_API int tidal_op_builder_disconnect(tidal_op_builder *b, uint32_t input, uint32_t output);
+
+/// The `delay` of tidal_op_builder_set_summary that means "not connected".
+#define TIDAL_SUMMARY_DISCONNECTED UINT64_MAX
+/// Declare the summary of (input, output): data at t on `input` can only cause output at
+/// t + delay or later (0 = identity, the default; TIDAL_SUMMARY_DISCONNECTED = never). Sends
+/// justified by a message are then checked against t + delay. Returns 0, TIDAL_EINVAL (no such
+/// port), TIDAL_ENOMEM. Since: 0.1.
+TIDAL_API int tidal_op_builder_set_summary(tidal_op_builder *b, uint32_t input, uint32_t output,
+                                           uint64_t delay);
 /// Finish: the operator joins the dataflow. logic may be NULL (an operator that discards its
 /// input). Every output starts with a capability at time 0,
 /// which the logic can take with tidal_op_initial_cap during its first call (otherwise it is
@@ -287,8 +297,10 @@ TIDAL_API bool tidal_op_frontier_empty(const tidal_op *op, uint32_t input);
 /// The initial capability (time 0) of `output`, on the first logic call only; NULL afterwards or
 /// if already taken. Ownership: the operator owns it (drop it with tidal_cap_drop).
 TIDAL_API tidal_cap *tidal_op_initial_cap(tidal_op *op, uint32_t output);
-/// Mint a capability for `output` at time t. Legal while a message at a time <= t is current
-/// (tidal_op_next) or a held capability for that output (or a delivered notification) is <= t.
+/// Mint a capability for `output` at time t. Legal while a message at a time t0 is current
+/// (tidal_op_next) on an input whose summary to `output` maps t0 to a time <= t (t0 <= t with
+/// the default identity summary), or a held capability for that output, a pending notification
+/// or a notification being delivered is at a time <= t.
 /// Returns 0, TIDAL_EPROGRESS (not justified: a bug in the operator; stops the computation),
 /// TIDAL_ENOMEM. Ownership: *cap is owned by the operator until tidal_cap_drop.
 TIDAL_API int tidal_op_cap_retain(tidal_op *op, uint32_t output, uint64_t t,
@@ -311,8 +323,8 @@ TIDAL_API int tidal_op_send(tidal_op *op, uint32_t output, uint64_t t, tidal_bat
 TIDAL_API int tidal_op_send_builder(tidal_op *op, uint32_t output, uint64_t t, tidal_builder *b);
 
 /// Ask to be notified once every input frontier has passed t (no input can receive data at
-/// <= t). Legal under the rule of tidal_op_cap_retain (on any output; an operator without outputs
-/// needs a current message <= t). The operator keeps a capability at t on every output until the
+/// <= t). Legal when tidal_op_cap_retain at t would be legal on every output (an operator without
+/// outputs may ask for any time). The operator keeps a capability at t on every output until the
 /// notification is delivered. Repeated requests for one time are merged.
 /// Returns 0, TIDAL_EPROGRESS, TIDAL_ENOMEM.
 TIDAL_API int tidal_op_notify_at(tidal_op *op, uint64_t t);

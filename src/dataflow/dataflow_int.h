@@ -80,10 +80,13 @@ struct tidal_cap {
   tidal_cap *prev, *next; /* the operator's list of held capabilities */
 };
 
+#define TIDAL__DISCONNECTED UINT64_MAX
+
 typedef struct tidal__input_port {
   tidal__channel *channel;  /* the channel feeding this input (owned by the dataflow) */
   tidal__queue queue;       /* messages not yet pulled */
-  bool *connected;          /* noutputs flags: summary identity (true) or disconnected */
+  uint64_t *delay;          /* noutputs: summary to each output, +delay (0 = identity), or
+                               TIDAL__DISCONNECTED */
 } tidal__input_port;
 
 typedef struct tidal__output_port {
@@ -208,7 +211,7 @@ struct tidal_worker {
 /* An operator being described (the node exists in the graph from tidal_op_builder_new on). */
 struct tidal_op_builder {
   tidal__op *op;
-  uint32_t *pairs;   /* disconnected (input, output) pairs, 2 per entry */
+  uint64_t *pairs;   /* (input, output, delay) triples set by the caller, 3 per entry */
   size_t npairs, cap;
 };
 
