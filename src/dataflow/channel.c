@@ -140,8 +140,15 @@ static int deliver(tidal__channel *ch, uint32_t v, uint64_t t, tidal_batch *b) {
 static int flush_one(tidal__channel *ch, uint32_t v) {
   tidal_builder *bl = ch->builders[v];
   if (!bl || tidal_builder_rows(bl) == 0) return 0;
+  /* The batch takes the builder's slices; give the builder as much room again when the batch
+     was a full one, so the next one fills without a chain of reallocations. */
+  bool full = tidal_builder_bytes(bl) >= ch->dst->df->w->ex->batch_bytes;
+  size_t lens[16], n = ch->ncols ? tidal_schema_slice_count(ch->src->schema) : 0;
+  if (!full || n > 16) n = 0;
+  for (size_t k = 0; k < n; k++) lens[k] = tidal_builder_slice(bl, k)->len;
   tidal_batch *b = NULL;
   if (tidal_batch_from_builder(bl, &b) < 0) return fail_oom(ch->dst->df->w, "flushing an exchange");
+  for (size_t k = 0; k < n; k++) (void)tidal_buffer_reserve(tidal_builder_slice(bl, k), lens[k]);
   return deliver(ch, v, ch->pending_time, b);
 }
 
