@@ -126,13 +126,14 @@ static int seal(tidal_dataflow *df) {
     bool all = true; /* every pair connected by the identity */
     for (uint32_t in = 0; in < op->ninputs; in++)
       for (uint32_t o = 0; o < op->noutputs; o++)
-        if (op->inputs[in].delay[o] != 0) all = false;
+        if (op->inputs[in].delay && op->inputs[in].delay[o] != 0) all = false;
     uint32_t node = 0;
     rc = tidal_tracker_builder_add_node(tb, op->ninputs, op->noutputs, all ? &id : NULL, &node, &e);
     TIDAL_DCHECK(rc < 0 || node == op->node);
     for (uint32_t in = 0; in < op->ninputs && rc == 0 && !all; in++)
       for (uint32_t o = 0; o < op->noutputs && rc == 0; o++) {
-        uint64_t d = op->inputs[in].delay[o];
+        /* No delays: a builder neither built nor freed (an inert node, identity summaries). */
+        uint64_t d = op->inputs[in].delay ? op->inputs[in].delay[o] : 0;
         if (d == TIDAL__DISCONNECTED) continue;
         tidal_summary sm = tidal_summary_add(0, d);
         rc = tidal_tracker_builder_add_summary(tb, op->node, in, o, &sm, &e);
