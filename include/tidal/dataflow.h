@@ -266,7 +266,8 @@ TIDAL_API int tidal_op_builder_build(tidal_op_builder *b, tidal_op_logic_cb logi
 
 /* ---- inside the logic callback (op is valid only during the call) ---- */
 
-/// The operator's name (borrowed), worker index, number of workers and allocator.
+/// The operator's name (borrowed for the operator's life), worker index, number of workers,
+/// the computation's allocator (borrowed for the computation) and target batch size.
 TIDAL_API const char *tidal_op_name(const tidal_op *op);
 TIDAL_API uint32_t tidal_op_worker_index(const tidal_op *op);
 TIDAL_API uint32_t tidal_op_peers(const tidal_op *op);
@@ -286,8 +287,10 @@ TIDAL_API size_t tidal_op_batch_bytes(const tidal_op *op);
 TIDAL_API bool tidal_op_next(tidal_op *op, uint32_t input, uint64_t *time /* OUT */,
                              tidal_batch **batch /* OUT */);
 
-/// The frontier of `input`: the least times that may still arrive. Borrowed, valid during this
-/// call. At depth 1 it has at most one element; empty means the input is exhausted.
+/// The frontier of `input`: the least times that may still arrive, as this worker sees them
+/// (never ahead of the truth). Returns NULL for an input that does not exist. Ownership:
+/// borrowed, valid until the logic call returns. At depth 1 it has at most one element; empty
+/// means the input is exhausted.
 TIDAL_API const tidal_antichain *tidal_op_frontier(const tidal_op *op, uint32_t input);
 /// True iff data at time t may still arrive at `input` (some frontier element <= t).
 TIDAL_API bool tidal_op_frontier_less_equal(const tidal_op *op, uint32_t input, uint64_t t);
@@ -309,7 +312,7 @@ TIDAL_API int tidal_op_cap_retain(tidal_op *op, uint32_t output, uint64_t t,
 TIDAL_API int tidal_cap_downgrade(tidal_cap *cap, uint64_t t);
 /// Drop a capability. NULL is a no-op. May be called from the logic callback only.
 TIDAL_API void tidal_cap_drop(tidal_cap *cap);
-/// A capability's time and output.
+/// A capability's time and output. Thread-safe: no (the operator's worker only).
 TIDAL_API uint64_t tidal_cap_time(const tidal_cap *cap);
 TIDAL_API uint32_t tidal_cap_output(const tidal_cap *cap);
 
@@ -328,7 +331,9 @@ TIDAL_API int tidal_op_send_builder(tidal_op *op, uint32_t output, uint64_t t, t
 /// notification is delivered. Repeated requests for one time are merged.
 /// Returns 0, TIDAL_EPROGRESS, TIDAL_ENOMEM.
 TIDAL_API int tidal_op_notify_at(tidal_op *op, uint64_t t);
-/// Take the next ready notification (least time first): returns true with *t set. Until the next
+/// Take the next ready notification (least time first): returns true with *t set. Delivery
+/// follows this worker's view of the frontiers: every instance of the operator is notified at t
+/// on its own worker. Until the next
 /// call (or the end of the logic call) the operator may send and retain at times >= *t on every
 /// output. Returns false when none is ready.
 TIDAL_API bool tidal_op_next_notification(tidal_op *op, uint64_t *t /* OUT */);
