@@ -1169,3 +1169,17 @@ TEST(operator_summaries_shift_frontiers_and_bound_sends) {
   tidal_capture_free(d.cap);
   tidal_schema_unref(d.s);
 }
+
+static int capture_oom_body(void *ud, const tidal_allocator *a) {
+  (void)ud;
+  tidal_capture *c;
+  TIDAL_RETURN_IF_ERROR(tidal_capture_new(a, &c));
+  CHECK_EQ_INT(tidal_capture_len(c), 0);
+  CHECK_EQ_U64(tidal_capture_rows(c), 0);
+  CHECK_ERR(tidal_capture_get(c, 0, NULL, NULL, NULL), TIDAL_ERANGE);
+  tidal_capture_free(c);
+  tidal_capture_free(NULL);
+  return 0;
+}
+
+TEST(capture_constructor_oom) { CHECK(tidal_test_oom_sweep(capture_oom_body, NULL) >= 2); }
