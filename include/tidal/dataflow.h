@@ -321,6 +321,14 @@ TIDAL_API uint32_t tidal_cap_output(const tidal_cap *cap);
 /// Returns 0, TIDAL_EPROGRESS (no capability for t), TIDAL_EMISMATCH (schema), TIDAL_ENOMEM.
 /// Ownership: takes `batch` on every path. Since: 0.1.
 TIDAL_API int tidal_op_send(tidal_op *op, uint32_t output, uint64_t t, tidal_batch *batch);
+/// Send like tidal_op_send, vouching that every row of `batch` belongs to `worker` under the
+/// pact of every exchange channel this output feeds (the operator partitioned its output with
+/// the same hash): those channels then forward the batch without hashing or copying a row
+/// (debug builds verify the claim). Other pacts ignore the hint. A wrong claim misroutes rows.
+/// Returns as tidal_op_send, or TIDAL_EINVAL (worker out of range). Ownership: takes `batch`
+/// on every path. Since: 0.1.
+TIDAL_API int tidal_op_send_partitioned(tidal_op *op, uint32_t output, uint64_t t,
+                                        uint32_t worker, tidal_batch *batch);
 /// Move b's rows into a batch and send it as tidal_op_send (nothing if b is empty); b is left
 /// empty and reusable. Ownership: b is borrowed.
 TIDAL_API int tidal_op_send_builder(tidal_op *op, uint32_t output, uint64_t t, tidal_builder *b);

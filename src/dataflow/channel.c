@@ -238,7 +238,7 @@ static int copy_rows(const tidal__channel *ch, tidal_builder *b, const tidal_bat
   return 0;
 }
 
-static int exchange(tidal__channel *ch, uint64_t t, tidal_batch *batch) {
+static int exchange(tidal__channel *ch, uint64_t t, tidal_batch *batch, uint32_t hint) {
   tidal_worker *w = ch->dst->df->w;
   const tidal_allocator *a = w->alloc;
   uint32_t peers = w->peers;
@@ -262,6 +262,16 @@ static int exchange(tidal__channel *ch, uint64_t t, tidal_batch *batch) {
   if (rows > UINT32_MAX || grow_scratch(ch, a, rows) < 0) {
     tidal_batch_unref(batch);
     return fail_oom(w, "partitioning an exchange");
+  }
+  if (hint != UINT32_MAX && (!ch->builders[hint] || tidal_builder_rows(ch->builders[hint]) == 0)) {
+#ifdef TIDAL_DEBUG
+    /* Debug builds check the sender's word (a wrong hint would misroute rows silently). */
+    if (ch->pact.hash) ch->pact.hash(ch->pact.hash_ud, view, ch->hashes);
+    else hash_field(ch, view, ch->hashes);
+    for (size_t r = 0; r < rows; r++)
+      TIDAL_DCHECK((uint32_t)(((unsigned __int128)ch->hashes[r] * peers) >> 64) == hint);
+#endif
+    return deliver(ch, hint, t, batch);
   }
   if (ch->pact.hash) ch->pact.hash(ch->pact.hash_ud, view, ch->hashes);
   else hash_field(ch, view, ch->hashes);
@@ -310,7 +320,7 @@ static int exchange(tidal__channel *ch, uint64_t t, tidal_batch *batch) {
   return rc;
 }
 
-int tidal__channel_push(tidal__channel *ch, uint64_t t, tidal_batch *batch) {
+int tidal__channel_push(tidal__channel *ch, uint64_t t, tidal_batch *batch, uint32_t hint) {
   tidal_dataflow *df = ch->dst->df;
   uint32_t peers = df->w->peers;
   int64_t rows = (int64_t)tidal_batch_rows(batch);
@@ -330,7 +340,7 @@ int tidal__channel_push(tidal__channel *ch, uint64_t t, tidal_batch *batch) {
       return rc;
     case TIDAL_PACT_EXCHANGE:
       /* With one worker an exchange is a pipeline. */
-      if (peers > 1) return exchange(ch, t, batch);
+      if (peers > 1) return exchange(ch, t, batch, hint);
       return tidal__op_enqueue(ch->dst, ch->dst_input, t, batch);
     default:
       return tidal__op_enqueue(ch->dst, ch->dst_input, t, batch);

@@ -247,7 +247,7 @@ int tidal__df_flush(tidal_dataflow *df);
 /* Capability helpers shared with inputs. */
 int tidal__cap_new(tidal__op *op, uint32_t output, uint64_t t, tidal_cap **out);
 /* Send a batch from op's output (ownership taken); no justification check. */
-int tidal__op_emit(tidal__op *op, uint32_t output, uint64_t t, tidal_batch *batch);
+int tidal__op_emit(tidal__op *op, uint32_t output, uint64_t t, tidal_batch *batch, uint32_t hint);
 /* Queue a message on an operator input and activate the operator. Takes the batch. */
 int tidal__op_enqueue(tidal__op *op, uint32_t input, uint64_t t, tidal_batch *batch);
 /* Peek the time of the next queued message of an input. */
@@ -258,7 +258,8 @@ bool tidal__op_peek_time(const tidal__op *op, uint32_t input, uint64_t *t);
 int tidal__channel_init(tidal__channel *ch, tidal_dataflow *df, tidal_error *err);
 void tidal__channel_free(tidal__channel *ch, const tidal_allocator *a, uint32_t peers);
 /* Push a batch (one owned reference) at time t into the channel: counts produced, routes. */
-int tidal__channel_push(tidal__channel *ch, uint64_t t, tidal_batch *batch);
+/* hint: the worker every row goes to on exchange channels (the sender vouches), or UINT32_MAX. */
+int tidal__channel_push(tidal__channel *ch, uint64_t t, tidal_batch *batch, uint32_t hint);
 /* Send rows held in exchange builders. */
 int tidal__channel_flush(tidal__channel *ch);
 

@@ -257,7 +257,7 @@ bool tidal_op_frontier_empty(const tidal_op *op, uint32_t input) {
 
 /* ---- sending ------------------------------------------------------------------------------- */
 
-int tidal__op_emit(tidal__op *op, uint32_t output, uint64_t t, tidal_batch *batch) {
+int tidal__op_emit(tidal__op *op, uint32_t output, uint64_t t, tidal_batch *batch, uint32_t hint) {
   if (tidal_batch_rows(batch) == 0) {
     tidal_batch_unref(batch);
     return 0;
@@ -271,15 +271,14 @@ int tidal__op_emit(tidal__op *op, uint32_t output, uint64_t t, tidal_batch *batc
   int rc = 0;
   for (size_t i = 0; i < n; i++) {
     tidal_batch *b = i + 1 < n ? tidal_batch_ref(batch) : batch;
-    int r = tidal__channel_push(s->channels.items[i], t, b);
+    int r = tidal__channel_push(s->channels.items[i], t, b, hint);
     if (r < 0 && rc == 0) rc = r;
   }
   return rc;
 }
 
-int tidal_op_send(tidal_op *opp, uint32_t output, uint64_t t, tidal_batch *batch) {
-  tidal__op *op = (tidal__op *)opp;
-  if (output >= op->noutputs) {
+static int send(tidal__op *op, uint32_t output, uint64_t t, tidal_batch *batch, uint32_t hint) {
+  if (output >= op->noutputs || (hint != UINT32_MAX && hint >= op->df->w->peers)) {
     tidal_batch_unref(batch);
     return TIDAL_EINVAL;
   }
@@ -293,7 +292,16 @@ int tidal_op_send(tidal_op *opp, uint32_t output, uint64_t t, tidal_batch *batch
     tidal_batch_unref(batch);
     return unjustified(op, "sending", output, t);
   }
-  return tidal__op_emit(op, output, t, batch);
+  return tidal__op_emit(op, output, t, batch, hint);
+}
+
+int tidal_op_send(tidal_op *op, uint32_t output, uint64_t t, tidal_batch *batch) {
+  return send((tidal__op *)op, output, t, batch, UINT32_MAX);
+}
+
+int tidal_op_send_partitioned(tidal_op *op, uint32_t output, uint64_t t, uint32_t worker,
+                              tidal_batch *batch) {
+  return send((tidal__op *)op, output, t, batch, worker);
 }
 
 int tidal_op_send_builder(tidal_op *op, uint32_t output, uint64_t t, tidal_builder *b) {
