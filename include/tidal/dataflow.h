@@ -420,6 +420,8 @@ TIDAL_API int tidal_capture_new(const tidal_allocator *alloc, tidal_capture **ou
 TIDAL_API void tidal_capture_free(tidal_capture *c);
 /// Capture every batch of stream s into c (appended in arrival order, under c's lock).
 /// Returns 0, TIDAL_EINVAL, TIDAL_ENOMEM. Ownership: c borrowed; it must outlive the computation.
+/// The captured batches were allocated with the computation's allocator, which must therefore
+/// stay valid until tidal_capture_free.
 TIDAL_API int tidal_capture_attach(tidal_stream *s, tidal_capture *c);
 /// Number of captured batches, and entry i (batch borrowed while c lives). Thread-safe: yes.
 TIDAL_API size_t tidal_capture_len(tidal_capture *c);
