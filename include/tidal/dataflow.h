@@ -86,8 +86,10 @@ typedef int (*tidal_build_cb)(tidal_worker *w, void *ud, tidal_error *err);
 /// Returns: 0, or the first error of any worker or operator; every other worker then stops at its
 /// next step (its build sees TIDAL_ECANCELED from tidal_worker_step*). err->msg names the
 /// operator, the worker and the time ("operator 'count' (worker 2) at time 7: ...").
-/// Errors: TIDAL_EINVAL (bad config), TIDAL_ENOMEM, TIDAL_EOPERATOR-style codes from operators,
-/// anything build returns, -errno if a thread cannot be started.
+/// Errors: TIDAL_EINVAL (bad config, or workers that built different dataflows), TIDAL_ENOMEM,
+/// TIDAL_EPROGRESS (an operator broke the capability rules), TIDAL_EMISMATCH (workers built
+/// different graphs), whatever an operator's logic or a build function returned, -errno if a
+/// thread cannot be started.
 /// Ownership: cfg and ud are borrowed for the call. Thread-safe: yes; computations are
 /// independent (no global state), several may run at once in one process. Since: 0.1.
 TIDAL_API int tidal_execute(const tidal_config *cfg, tidal_build_cb build, void *ud,
@@ -107,7 +109,8 @@ TIDAL_API size_t tidal_worker_batch_bytes(const tidal_worker *w);
 /// One round of scheduling: take in arrived data and progress, update frontiers, run every
 /// operator that has work once, flush exchanges, send progress. Never blocks.
 /// Returns 0, or the computation's first error (TIDAL_ECANCELED if it was another worker's):
-/// the build function should then return promptly. Since: 0.1.
+/// the build function should then return promptly; TIDAL_EINVAL if called from an operator's
+/// logic (steps do not nest). Since: 0.1.
 TIDAL_API int tidal_worker_step(tidal_worker *w);
 
 /// Step while cond(ud) is true, parking (sleeping without spinning) whenever the worker has nothing
