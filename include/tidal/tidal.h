@@ -7,6 +7,7 @@
 #include "tidal/base.h"
 #include "tidal/columnar.h"
 #include "tidal/progress.h"
+#include "tidal/dataflow.h"
 #include "tidal/wasm.h"
 
 #endif /* TIDAL_H */
