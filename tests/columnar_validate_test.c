@@ -347,3 +347,16 @@ TEST(mutation_smoke) {
   tidal_builder_free(b);
   tidal_schema_unref(s);
 }
+
+TEST(utf8_check_finds_the_first_bad_byte) {
+  CHECK_EQ_INT(tidal_utf8_check("", 0), 0);
+  CHECK_EQ_INT(tidal_utf8_check("plain ascii text, long enough for 8-byte steps", 46), 46);
+  CHECK_EQ_INT(tidal_utf8_check("caf\xC3\xA9 \xF0\x9F\x98\x80", 10), 10);
+  CHECK_EQ_INT(tidal_utf8_check("abcdefgh\xFFij", 11), 8);
+  CHECK_EQ_INT(tidal_utf8_check("ab\xC3", 3), 2);        /* truncated */
+  CHECK_EQ_INT(tidal_utf8_check("ab\xC0\x80", 4), 2);    /* overlong */
+  CHECK_EQ_INT(tidal_utf8_check("\xED\xBF\xBF", 3), 0);  /* surrogate */
+  CHECK_EQ_INT(tidal_utf8_check("\xF4\x8F\xBF\xBF", 4), 4);
+  CHECK_EQ_INT(tidal_utf8_check("\xF4\x90\x80\x80", 4), 0); /* > U+10FFFF */
+  CHECK_EQ_INT(tidal_utf8_check("\x80", 1), 0);
+}
