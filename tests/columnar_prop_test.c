@@ -213,8 +213,8 @@ TEST(generator_covers_every_kind) {
 }
 
 /* Columns whose string bytes (or vec values) are all empty: the empty slice's data pointer is NULL
-   in a view, and JSON out / tidal_view_str must not do arithmetic on it (NULL + 0 is undefined;
-   clang's UBSan reports it, gcc's does not). Found by fuzz/columnar_view.c. */
+   in a view, and JSON out / tidal_view_str / push_rows must not do arithmetic on it (NULL + 0 is
+   undefined; clang's UBSan reports it, gcc's does not). Found by fuzz/columnar_view.c. */
 TEST(empty_string_bytes_slice) {
   static const char *const cases[][2] = {
       {"(string, i64)", "[\"\", 1]"},
@@ -249,6 +249,19 @@ TEST(empty_string_bytes_slice) {
       gs_free(&c1);
       gs_free(&c2);
     }
+    /* Row copy (column-at-a-time for flat schemas) of the same rows: same bytes. */
+    tidal_builder *b2;
+    tidal_buffer enc2;
+    tidal_buffer_init(&enc2, NULL);
+    CHECK_OK(tidal_builder_new(s, NULL, &b2));
+    uint32_t both[2] = {0, 1};
+    CHECK_OK(tidal_builder_push_rows(b2, &v, both, 2));
+    CHECK_OK(tidal_builder_push_row(b2, &v, 1));
+    CHECK_OK(tidal_builder_push_rows(b2, &v, both, 0));
+    CHECK_OK(tidal_builder_encode(b2, &enc2));
+    CHECK_EQ_U64(tidal_builder_rows(b2), 3);
+    tidal_buffer_reset(&enc2);
+    tidal_builder_free(b2);
     if (c == 0) {
       size_t n = 99;
       (void)tidal_view_str(&v, 0, 1, &n);
