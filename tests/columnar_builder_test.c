@@ -565,3 +565,34 @@ TEST(cursor_conversions_and_ranges) {
   tidal_builder_free(b);
   tidal_schema_unref(s);
 }
+
+/* Regression (found by the fuzzer under clang's UBSan): gathering only empty strings must not
+   do pointer arithmetic on the (NULL) bytes buffer; zero rows is a no-op. */
+TEST(push_rows_of_empty_strings_and_no_rows) {
+  tidal_schema *s = parse("(string, u8)");
+  tidal_builder *src, *dst;
+  CHECK_OK(tidal_builder_new(s, NULL, &src));
+  CHECK_OK(tidal_builder_new(s, NULL, &dst));
+  for (int i = 0; i < 3; i++) push_json(src, "[\"\", 1]");
+  tidal_batch_view v;
+  CHECK_OK(tidal_builder_view(src, &v));
+  uint32_t rows[3] = {2, 0, 1};
+  CHECK_OK(tidal_builder_push_rows(dst, &v, rows, 0));
+  CHECK_EQ_INT(tidal_builder_rows(dst), 0);
+  CHECK_OK(tidal_builder_push_rows(dst, &v, rows, 3));
+  CHECK_EQ_INT(tidal_builder_rows(dst), 3);
+  CHECK_EQ_INT(tidal_builder_slice(dst, 1)->len, 0);
+  CHECK_EQ_INT(tidal_builder_slice(dst, 0)->len, 24);
+  tidal_buffer a, b;
+  tidal_buffer_init(&a, NULL);
+  tidal_buffer_init(&b, NULL);
+  CHECK_OK(tidal_builder_encode(src, &a));
+  CHECK_OK(tidal_builder_encode(dst, &b));
+  CHECK(a.len == b.len && memcmp(a.data, b.data, a.len) == 0);
+  tidal_buffer_reset(&a);
+  tidal_buffer_reset(&b);
+  tidal_view_reset(&v);
+  tidal_builder_free(src);
+  tidal_builder_free(dst);
+  tidal_schema_unref(s);
+}

@@ -82,13 +82,11 @@ static int gather(tidal_builder *b, const tidal_batch_view *v, const tidal_type 
     TIDAL_RETURN_IF_ERROR(tidal_buffer_reserve(by, total));
     const uint8_t *src = tidal__bytes_at(v, k + 1, 0);
     uint64_t *out_b = (uint64_t *)(bb->data + bb->len);
-    uint8_t *out_y = by->data + by->len;
-    uint64_t end = by->len;
+    uint64_t end = by->len; /* by->data may be NULL when every string is empty: index, not pointer */
     for (size_t j = 0; j < n; j++) {
       uint32_t r = rows[j];
       uint64_t s = r ? bounds[r - 1] : 0, len = bounds[r] - s;
-      memcpy(out_y, src + s, (size_t)len);
-      out_y += len;
+      if (len) memcpy(by->data + end, src + s, (size_t)len);
       end += len;
       out_b[j] = end;
     }
@@ -128,6 +126,7 @@ static int check(tidal_builder *b, const tidal_batch_view *v) {
 int tidal_builder_push_rows(tidal_builder *b, const tidal_batch_view *v, const uint32_t *rows,
                             size_t n) {
   TIDAL_RETURN_IF_ERROR(check(b, v));
+  if (n == 0) return 0;
   for (size_t j = 0; j < n; j++)
     if (rows[j] >= v->rows) {
       snprintf(b->errmsg, sizeof b->errmsg, "push_rows: row %u of a view of %zu rows",

@@ -22,7 +22,8 @@ typedef struct jp {
   tidal_error *err;    /* detail */
 } jp;
 
-static void ws(jp *p) {
+static inline void ws(jp *p) {
+  if (p->pos < p->n && (unsigned char)p->s[p->pos] > ' ') return; /* the common case: no space */
   while (p->pos < p->n) {
     char c = p->s[p->pos];
     if (c != ' ' && c != '\t' && c != '\n' && c != '\r') break;
@@ -51,7 +52,9 @@ static int oom(jp *p) {
   return tidal_error_set(p->err, TIDAL_ENOMEM, "at byte %zu: out of memory", p->pos);
 }
 
-static bool is(jp *p, char c) {
+#define lit(p, w) lit_n((p), (w), sizeof(w) - 1)
+
+static inline bool is(jp *p, char c) {
   ws(p);
   return p->pos < p->n && p->s[p->pos] == c;
 }
@@ -62,8 +65,7 @@ static int eat(jp *p, char c, const char *what) {
   return 0;
 }
 
-static bool lit(jp *p, const char *w) {
-  size_t m = strlen(w);
+static bool lit_n(jp *p, const char *w, size_t m) {
   ws(p);
   if (p->n - p->pos >= m && memcmp(p->s + p->pos, w, m) == 0) {
     p->pos += m;
