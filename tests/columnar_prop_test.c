@@ -4,7 +4,7 @@
 ** For each seed: a random schema (every kind, nesting depth <= 4, enums with mixed variant
 ** shapes) and random rows, built twice (cursor API and push_json of the generated JSON). Then:
 **   1. both builders encode to the same bytes, of tidal_builder_encoded_len bytes;
-**   2. the bytes validate (tidal_view_init) with the right row count;
+**   2. the bytes validate (tidal_view_init) with the right row count, and are canonical;
 **   3. every row's JSON out equals the generated JSON canonically (columnar_gen.h: integers by
 **      value, floats by bits, strings by bytes, struct fields by name);
 **   4. re-encoding (push_json of the JSON out; push_rows from the view) gives the same bytes;
@@ -98,6 +98,8 @@ static void one_case(uint64_t seed, size_t max_rows) {
     PFAIL(seed, text.p, "valid encoding rejected: %s", err.msg);
   CHECK_EQ_U64(v.rows, nrows);
   CHECK_EQ_U64(v.nslices, tidal_schema_slice_count(s));
+  if (tidal_view_check_canonical(&v, &err) < 0)
+    PFAIL(seed, text.p, "the writer's own bytes are called non-canonical: %s", err.msg);
 
   /* 3 and 4 */
   tidal_buffer row;
