@@ -5,5 +5,8 @@
 #define TIDAL_H
 
 #include "tidal/base.h"
+#include "tidal/columnar.h"
+#include "tidal/progress.h"
+#include "tidal/dataflow.h"
 
 #endif /* TIDAL_H */

@@ -1,0 +1,285 @@
+/*
+** tidal/columnar.h: schemas and columnar batches, byte-compatible with the Rust `columnar` crate
+** 0.12+ (see docs/columnar.md and the spec columnar-format.md).
+**
+** A schema is a type tree parsed from text such as `{text: string, diff: i64}`; its *slice plan*
+** is the fixed, data-independent list of primitive arrays ("slices") that hold a column of it.
+** A builder appends rows into those slices; a view points into an encoded batch (or a builder's
+** slices) without copying, after validation; a batch is an owned, reference-counted, immutable
+** set of slices that can be handed between threads.
+**
+** Not thread-safe unless a function's doc says "Thread-safe:". Schemas and batches are immutable
+** once made and may be read from many threads at once; their reference counts are C11 atomics.
+*/
+#ifndef TIDAL_COLUMNAR_H
+#define TIDAL_COLUMNAR_H
+
+#include "tidal/base.h"
+
+#include <string.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// \defgroup columnar Columnar schemas and batches
+/// @{
+
+/* ---- buffers ------------------------------------------------------------------------------ */
+
+/// A growable byte buffer on caller storage (nanoarrow's ArrowBuffer). `data` is 16-aligned
+/// (allocator contract), NULL while cap == 0. Grows only through the functions below, so a
+/// caller never holds a stale copy of `data` across a call that may grow it.
+typedef struct tidal_buffer {
+  uint8_t *data;                 /* read-only: the bytes, owned by the buffer */
+  size_t len;                    /* read-only: bytes in use */
+  size_t cap;                    /* read-only: bytes allocated */
+  const tidal_allocator *alloc;  /* private: where data came from */
+} tidal_buffer;
+
+TIDAL_API void tidal_buffer_init(tidal_buffer *b, const tidal_allocator *a); /* a NULL: default */
+TIDAL_API void tidal_buffer_reset(tidal_buffer *b);     /* frees data; buffer is then empty */
+TIDAL_API int tidal_buffer_reserve(tidal_buffer *b, size_t extra);  /* ENOMEM */
+TIDAL_API int tidal_buffer_append(tidal_buffer *b, const void *p, size_t n); /* ENOMEM */
+/// Unchecked append: the caller reserved the room before (cap - len >= n). Never fails.
+static inline void tidal_buffer_append_unsafe(tidal_buffer *b, const void *p, size_t n) {
+  if (n) memcpy(b->data + b->len, p, n);
+  b->len += n;
+}
+
+/* ---- schemas ------------------------------------------------------------------------------ */
+
+typedef enum tidal_kind {
+  TIDAL_KIND_U8, TIDAL_KIND_U16, TIDAL_KIND_U32, TIDAL_KIND_U64,
+  TIDAL_KIND_I8, TIDAL_KIND_I16, TIDAL_KIND_I32, TIDAL_KIND_I64,
+  TIDAL_KIND_F32, TIDAL_KIND_F64, TIDAL_KIND_USIZE, TIDAL_KIND_ISIZE,
+  TIDAL_KIND_CHAR, TIDAL_KIND_U128, TIDAL_KIND_I128, TIDAL_KIND_BOOL,
+  TIDAL_KIND_UNIT, TIDAL_KIND_STRING,
+  TIDAL_KIND_VEC,       /* 1 child */
+  TIDAL_KIND_OPTION,    /* 1 child */
+  TIDAL_KIND_RESULT,    /* 2 children: ok, err */
+  TIDAL_KIND_TUPLE,     /* n children */
+  TIDAL_KIND_STRUCT,    /* n named children */
+  TIDAL_KIND_ENUM,      /* n variants, at least one carrying data; child i = variant i payload */
+  TIDAL_KIND_UNIT_ENUM  /* n variants, all unit */
+} tidal_kind;
+
+/* What one slice holds (for inspection, validation and JSON). */
+typedef enum tidal_slice_role {
+  TIDAL_SLICE_VALUES,      /* primitive values (width = element size) */
+  TIDAL_SLICE_UNIT_COUNT,  /* unit: one u64 count */
+  TIDAL_SLICE_BOUNDS,      /* string/vec end offsets, u64 */
+  TIDAL_SLICE_BYTES,       /* string bytes, u8 */
+  TIDAL_SLICE_BITS_WORDS,  /* bool / rank-select completed words, u64 */
+  TIDAL_SLICE_BITS_TAIL,   /* bool / rank-select tail [partial, bits], u64 x 2 */
+  TIDAL_SLICE_RS_COUNTS,   /* rank-select block counts, u64 */
+  TIDAL_SLICE_VARIANT,     /* enum variant tags, u8 */
+  TIDAL_SLICE_OFFSET,      /* enum offsets (or [v+1, count] when homogeneous), u64 */
+  TIDAL_SLICE_UNIT_TAGS    /* all-unit enum tags, u8 */
+} tidal_slice_role;
+
+typedef struct tidal_schema tidal_schema;  /* opaque, immutable, reference-counted */
+typedef struct tidal_type tidal_type;      /* a node of a schema's type tree, owned by it */
+
+typedef struct tidal_slice_info {
+  tidal_slice_role role;    /* read-only */
+  uint32_t elem_size;       /* read-only: bytes per element (1, 2, 4, 8 or 16) */
+  const tidal_type *owner;  /* read-only: the type node the slice belongs to */
+} tidal_slice_info;
+
+/// Parse schema text. Errors: TIDAL_ESCHEMA with "at byte N: expected X, found Y".
+/// Ownership: *out is owned by the caller (release with tidal_schema_unref). Thread-safe: yes.
+TIDAL_API int tidal_schema_parse(const char *text, size_t len, const tidal_allocator *a,
+                                 tidal_schema **out /* OUT */, tidal_error *err);
+TIDAL_API tidal_schema *tidal_schema_ref(tidal_schema *s);  /* Thread-safe: yes */
+TIDAL_API void tidal_schema_unref(tidal_schema *s);         /* NULL ok. Thread-safe: yes */
+TIDAL_API const tidal_type *tidal_schema_root(const tidal_schema *s);
+TIDAL_API size_t tidal_schema_slice_count(const tidal_schema *s);
+TIDAL_API const tidal_slice_info *tidal_schema_slice(const tidal_schema *s, size_t k);
+/// Canonical text (e.g. "(string, i64)"), NUL-terminated, borrowed from the schema.
+TIDAL_API const char *tidal_schema_text(const tidal_schema *s);
+/// Structural equality (same slice plan and same names).
+TIDAL_API bool tidal_schema_equal(const tidal_schema *a, const tidal_schema *b);
+
+TIDAL_API tidal_kind tidal_type_kind(const tidal_type *t);
+TIDAL_API size_t tidal_type_child_count(const tidal_type *t);
+TIDAL_API const tidal_type *tidal_type_child(const tidal_type *t, size_t i);
+/// Field name (struct) or variant name (enums); NULL for tuple fields.
+TIDAL_API const char *tidal_type_child_name(const tidal_type *t, size_t i);
+/// How an enum variant was declared (ENUM / UNIT_ENUM children): `A`, `B(i64)` / `C(u8, string)`,
+/// or `D{x: i64}`. The payload child is the single field's type (one field) or a tuple / struct
+/// of the fields (two or more). Added to the draft API.
+typedef enum tidal_variant_shape {
+  TIDAL_VARIANT_UNIT, TIDAL_VARIANT_TUPLE, TIDAL_VARIANT_NAMED
+} tidal_variant_shape;
+TIDAL_API tidal_variant_shape tidal_type_variant_shape(const tidal_type *t, size_t i);
+/// Number of declared fields of variant i (0 for a unit variant).
+TIDAL_API size_t tidal_type_variant_field_count(const tidal_type *t, size_t i);
+/// Name of field j of named variant i (NULL otherwise).
+TIDAL_API const char *tidal_type_variant_field_name(const tidal_type *t, size_t i, size_t j);
+TIDAL_API size_t tidal_type_first_slice(const tidal_type *t);
+TIDAL_API size_t tidal_type_slice_count(const tidal_type *t);
+
+/* ---- views -------------------------------------------------------------------------------- */
+
+typedef struct tidal_slice {
+  const void *data;  /* read-only: borrowed, 8-aligned (or NULL when len == 0) */
+  size_t len;        /* read-only: number of elements (not bytes) */
+} tidal_slice;
+
+/// A zero-copy view of one batch: a pointer per slice, borrowed from bytes the caller keeps alive.
+/// Caller storage; release with tidal_view_reset.
+typedef struct tidal_batch_view {
+  const tidal_schema *schema;  /* read-only, borrowed */
+  size_t rows;                 /* read-only: number of records */
+  size_t nslices;              /* read-only */
+  tidal_slice *slices;         /* read-only: nslices entries */
+  tidal_slice inline_slices[16]; /* private */
+  const tidal_allocator *alloc;  /* private */
+} tidal_batch_view;
+
+/// Validate `len` bytes of indexed encoding and view them in place. Every rule of the spec §4 is
+/// checked, structure and values, before anything is indexed. bytes must be 8-aligned.
+/// Errors: TIDAL_ECORRUPT with the slice index, byte offset and rule broken. Ownership: bytes
+/// borrowed for the life of the view.
+TIDAL_API int tidal_view_init(tidal_batch_view *v, const tidal_schema *s, const void *bytes,
+                              size_t len, const tidal_allocator *a, tidal_error *err);
+TIDAL_API void tidal_view_reset(tidal_batch_view *v);
+/* Accessors cheap enough for inner loops (static inline). */
+/// Slice k (k < nslices; checked only in debug builds by the caller's contract).
+static inline tidal_slice tidal_view_slice(const tidal_batch_view *v, size_t k) {
+  return v->slices[k];
+}
+/// String i of the string column whose bounds slice is k (bytes slice k+1): a pointer into the
+/// view's bytes (not NUL-terminated) and its length in *len. i < slices[k].len.
+static inline const char *tidal_view_str(const tidal_batch_view *v, size_t k, size_t i, size_t *len) {
+  const uint64_t *bounds = (const uint64_t *)v->slices[k].data;
+  uint64_t start = i ? bounds[i - 1] : 0;
+  *len = (size_t)(bounds[i] - start);
+  return (const char *)v->slices[k + 1].data + start;
+}
+
+/* ---- builders ----------------------------------------------------------------------------- */
+
+typedef struct tidal_builder tidal_builder;  /* opaque (but see tidal__builder_head) */
+
+/* private: the first member of every tidal_builder, visible only so that the static inline fast
+   paths below can reach the slice buffers. Not API: do not touch these fields. */
+typedef struct tidal__builder_head {
+  tidal_buffer *slices;  /* private: one buffer per slice of the schema's plan */
+  size_t rows;           /* private: completed rows */
+  int str_i64;           /* private: root is (string, i64) or a struct of that shape */
+  int in_row;            /* private: a row is half pushed through the cursor */
+} tidal__builder_head;
+
+TIDAL_API int tidal_builder_new(const tidal_schema *s, const tidal_allocator *a, tidal_builder **out);
+TIDAL_API void tidal_builder_free(tidal_builder *b);  /* NULL ok */
+TIDAL_API void tidal_builder_clear(tidal_builder *b); /* drop rows, keep capacity */
+TIDAL_API size_t tidal_builder_rows(const tidal_builder *b);
+TIDAL_API size_t tidal_builder_bytes(const tidal_builder *b); /* bytes held in slices */
+TIDAL_API const tidal_schema *tidal_builder_schema(const tidal_builder *b);
+/// Message of the last failed push (names the expected type and the path); "" if none.
+/// Borrowed from the builder until its next call. Added to the draft API.
+TIDAL_API const char *tidal_builder_error(const tidal_builder *b);
+
+/* Row by row through a cursor over the schema (pre-order). Tuples/structs: push fields in order.
+   A row is complete when the cursor returns to the root. A push that does not fit the cursor's
+   type returns TIDAL_EMISMATCH naming the expected type and path. */
+TIDAL_API int tidal_builder_push_u64(tidal_builder *b, uint64_t v);  /* u8..u64, usize */
+TIDAL_API int tidal_builder_push_i64(tidal_builder *b, int64_t v);   /* i8..i64, isize */
+TIDAL_API int tidal_builder_push_f64(tidal_builder *b, double v);    /* f32, f64 */
+TIDAL_API int tidal_builder_push_bool(tidal_builder *b, bool v);
+TIDAL_API int tidal_builder_push_char(tidal_builder *b, uint32_t scalar);
+TIDAL_API int tidal_builder_push_u128(tidal_builder *b, uint64_t lo, uint64_t hi); /* u128/i128 */
+TIDAL_API int tidal_builder_push_unit(tidal_builder *b);
+TIDAL_API int tidal_builder_push_string(tidal_builder *b, const char *p, size_t n);
+TIDAL_API int tidal_builder_begin_vec(tidal_builder *b);  /* then elements, then end_vec */
+TIDAL_API int tidal_builder_end_vec(tidal_builder *b);
+TIDAL_API int tidal_builder_push_none(tidal_builder *b);
+TIDAL_API int tidal_builder_begin_some(tidal_builder *b); /* then the value */
+TIDAL_API int tidal_builder_begin_ok(tidal_builder *b);
+TIDAL_API int tidal_builder_begin_err(tidal_builder *b);
+TIDAL_API int tidal_builder_begin_variant(tidal_builder *b, uint32_t index); /* then payload */
+
+/* Fast paths: direct slice access for hot loops; after appending whole rows directly, declare
+   them with tidal_builder_add_rows. The common (string, i64) push is a static inline that costs
+   a few ns. */
+TIDAL_API tidal_buffer *tidal_builder_slice(tidal_builder *b, size_t k);
+TIDAL_API void tidal_builder_add_rows(tidal_builder *b, size_t n);
+/* private: the out-of-line path of tidal_builder_push_str_i64 (growth, or another schema). */
+TIDAL_API int tidal__builder_push_str_i64_slow(tidal_builder *b, const char *p, size_t n, int64_t v);
+/// Append the row (p[0..n), v) to a builder whose schema is `(string, i64)` (or a struct of that
+/// shape). Returns 0, TIDAL_ENOMEM (builder unchanged), TIDAL_EMISMATCH (other schema, or a row
+/// half pushed). Ownership: p copied. p must be UTF-8 (not checked here).
+static inline int tidal_builder_push_str_i64(tidal_builder *b, const char *p, size_t n, int64_t v) {
+  tidal__builder_head *h = (tidal__builder_head *)b;
+  tidal_buffer *s = h->slices;
+  if (!h->str_i64 || h->in_row || s[0].cap - s[0].len < 8 || s[1].cap - s[1].len < n ||
+      s[2].cap - s[2].len < 8)
+    return tidal__builder_push_str_i64_slow(b, p, n, v);
+  uint64_t end = (uint64_t)(s[1].len + n);
+  memcpy(s[0].data + s[0].len, &end, 8);
+  s[0].len += 8;
+  if (n) memcpy(s[1].data + s[1].len, p, n);
+  s[1].len += n;
+  memcpy(s[2].data + s[2].len, &v, 8);
+  s[2].len += 8;
+  h->rows++;
+  return 0;
+}
+
+/// Append row `row` of a view (same schema) / rows[0..n) of it.
+TIDAL_API int tidal_builder_push_row(tidal_builder *b, const tidal_batch_view *v, size_t row);
+TIDAL_API int tidal_builder_push_rows(tidal_builder *b, const tidal_batch_view *v,
+                                      const uint32_t *rows, size_t n);
+
+/// One JSON row (the spec's serde convention). On error the builder is as before the call.
+/// Errors: TIDAL_EJSON naming the byte offset and what was expected.
+TIDAL_API int tidal_builder_push_json(tidal_builder *b, const char *json, size_t len, tidal_error *err);
+
+/// Bytes of the indexed encoding of the rows so far.
+TIDAL_API size_t tidal_builder_encoded_len(const tidal_builder *b);
+/// Encode into caller memory (e.g. a WASM guest's): *len in: capacity, out: bytes written (or
+/// needed, with TIDAL_ENOBUFS). dst must be 8-aligned. A gather of memcpys.
+TIDAL_API int tidal_builder_encode_into(const tidal_builder *b, void *dst, size_t *len);
+/// Append the encoding to an owned buffer.
+TIDAL_API int tidal_builder_encode(const tidal_builder *b, tidal_buffer *out);
+/// View the builder's slices without encoding (trusted: no validation). Valid until the next
+/// push/clear/free.
+TIDAL_API int tidal_builder_view(const tidal_builder *b, tidal_batch_view *v);
+
+/* ---- JSON out ----------------------------------------------------------------------------- */
+/// Append row `row` as one JSON value (no newline): round-trip exact (64-bit ints, escapes,
+/// non-ASCII, NUL, floats with shortest repr that reads back to the same bits).
+TIDAL_API int tidal_view_row_json(const tidal_batch_view *v, size_t row, tidal_buffer *out);
+
+/* ---- batches ------------------------------------------------------------------------------ */
+
+typedef struct tidal_batch tidal_batch; /* opaque, immutable, reference-counted (atomic) */
+
+/// Move the builder's rows into a new batch (no copy of the data); the builder is left empty and
+/// reusable. Ownership: *out owned by the caller (tidal_batch_unref).
+TIDAL_API int tidal_batch_from_builder(tidal_builder *b, tidal_batch **out);
+/// Validate and adopt `len` bytes. Takes ownership of bytes on every path: release(ud, bytes, len)
+/// is called when the batch dies, or before returning an error.
+typedef void (*tidal_release_cb)(void *ud, void *bytes, size_t len);
+TIDAL_API int tidal_batch_from_bytes(const tidal_schema *s, void *bytes, size_t len,
+                                     tidal_release_cb release, void *ud,
+                                     const tidal_allocator *a, tidal_batch **out, tidal_error *err);
+/// Copy `len` untrusted bytes (any alignment) into an owned buffer, validate, wrap.
+TIDAL_API int tidal_batch_copy_bytes(const tidal_schema *s, const void *bytes, size_t len,
+                                     const tidal_allocator *a, tidal_batch **out, tidal_error *err);
+TIDAL_API const tidal_batch_view *tidal_batch_view_of(const tidal_batch *b); /* borrowed */
+TIDAL_API size_t tidal_batch_rows(const tidal_batch *b);
+TIDAL_API const tidal_schema *tidal_batch_schema(const tidal_batch *b);
+TIDAL_API tidal_batch *tidal_batch_ref(tidal_batch *b);  /* Thread-safe: yes */
+TIDAL_API void tidal_batch_unref(tidal_batch *b);        /* NULL ok. Thread-safe: yes */
+TIDAL_API size_t tidal_batch_encoded_len(const tidal_batch *b);
+TIDAL_API int tidal_batch_encode_into(const tidal_batch *b, void *dst, size_t *len);
+TIDAL_API int tidal_batch_encode(const tidal_batch *b, tidal_buffer *out);
+
+/// @}
+#ifdef __cplusplus
+}
+#endif
+#endif

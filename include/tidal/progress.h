@@ -1,0 +1,590 @@
+/*
+** tidal/progress.h: timely dataflow's progress tracking as pure data structures: timestamps, path
+** summaries, antichains (frontiers), change batches, and the reachability tracker that turns
+** pointstamp counts into input frontiers (spec/progress-protocol.md §1 and §4).
+**
+** Not thread-safe unless a function's doc says "Thread-safe:". Nothing here has threads or I/O:
+** the dataflow layer owns one tracker per scope per worker and drives it from that worker's thread.
+**
+** Representation of times. A time is a vector of u64 of a depth fixed by its container (a batch,
+** an antichain, a tracker): depth 1 is a plain epoch (the top scope), depth 2 is Product(outer,
+** inner) for one iteration scope, and so on up to TIDAL_TIME_MAX_DEPTH. `tidal_time` is a fixed
+** 32-byte POD rather than a pointer to a variable-length vector, so that times copy by value, live
+** inside sorted arrays without indirection and never allocate; the cost is 24 unused bytes per
+** depth-1 time, paid per progress update (per batch of records), never per record. Comparisons
+** look only at the first `depth` coordinates; for depth 1 they compile to one u64 compare behind a
+** well-predicted branch.
+**
+** Canonical form (invariant): coordinates at index >= depth are zero in every time and summary that
+** libtidal produces; callers should build times with the helpers below (or zero the struct) so
+** that this holds for theirs too.
+**
+** Orders. `tidal_time_le` is the product partial order (every coordinate <=): it carries the
+** meaning (could-result-in, frontiers). `tidal_time_cmp` is the lexicographic total order, a linear
+** extension of it (a <= b implies cmp(a, b) <= 0): it is used only for sorting (compaction,
+** antichain rebuilds, the propagation worklist).
+*/
+#ifndef TIDAL_PROGRESS_H
+#define TIDAL_PROGRESS_H
+
+#include "tidal/base.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// \defgroup progress Progress tracking
+/// @{
+
+/* ------------------------------------------------------------------------------------------ */
+/* Timestamps                                                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+/// Deepest supported nesting of scopes (number of u64 coordinates in a time).
+#define TIDAL_TIME_MAX_DEPTH 4
+
+/// A timestamp: coordinates c[0] (outermost) .. c[depth-1] (innermost). Complete POD type; see the
+/// file comment for the canonical form (unused coordinates are zero).
+typedef struct tidal_time {
+  uint64_t c[TIDAL_TIME_MAX_DEPTH]; /* public */
+} tidal_time;
+
+/// The least time (all coordinates zero), `minimum` in the spec. Thread-safe: yes. Since: 0.1.
+static inline tidal_time tidal_time_minimum(void) {
+  tidal_time t = {{0}};
+  return t;
+}
+
+/// A depth-1 time (a plain epoch). Thread-safe: yes. Since: 0.1.
+static inline tidal_time tidal_time_u64(uint64_t epoch) {
+  tidal_time t = {{0}};
+  t.c[0] = epoch;
+  return t;
+}
+
+/// A depth-2 time Product(outer, inner). Thread-safe: yes. Since: 0.1.
+static inline tidal_time tidal_time_product(uint64_t outer, uint64_t inner) {
+  tidal_time t = {{0}};
+  t.c[0] = outer;
+  t.c[1] = inner;
+  return t;
+}
+
+/// Equality on the first `depth` coordinates. Thread-safe: yes. Since: 0.1.
+static inline bool tidal_time_eq(const tidal_time *a, const tidal_time *b, uint32_t depth) {
+  if (depth == 1) return a->c[0] == b->c[0];
+  for (uint32_t i = 0; i < depth; i++)
+    if (a->c[i] != b->c[i]) return false;
+  return true;
+}
+
+/// Product partial order: true iff a.c[i] <= b.c[i] for every i < depth. Thread-safe: yes.
+/// Since: 0.1.
+static inline bool tidal_time_le(const tidal_time *a, const tidal_time *b, uint32_t depth) {
+  if (depth == 1) return a->c[0] <= b->c[0];
+  for (uint32_t i = 0; i < depth; i++)
+    if (a->c[i] > b->c[i]) return false;
+  return true;
+}
+
+/// Strictly less in the partial order: a <= b and a != b. Thread-safe: yes. Since: 0.1.
+static inline bool tidal_time_lt(const tidal_time *a, const tidal_time *b, uint32_t depth) {
+  if (depth == 1) return a->c[0] < b->c[0];
+  return tidal_time_le(a, b, depth) && !tidal_time_eq(a, b, depth);
+}
+
+/// Lexicographic total order (a linear extension of tidal_time_le). Returns <0, 0 or >0.
+/// Thread-safe: yes. Since: 0.1.
+static inline int tidal_time_cmp(const tidal_time *a, const tidal_time *b, uint32_t depth) {
+  for (uint32_t i = 0; i < depth; i++)
+    if (a->c[i] != b->c[i]) return a->c[i] < b->c[i] ? -1 : 1;
+  return 0;
+}
+
+/// The smaller of a and b in the total order (cmp). Thread-safe: yes. Since: 0.1.
+static inline tidal_time tidal_time_min(const tidal_time *a, const tidal_time *b, uint32_t depth) {
+  return tidal_time_cmp(a, b, depth) <= 0 ? *a : *b;
+}
+
+/// Greatest lower bound in the partial order (coordinate-wise minimum). Thread-safe: yes.
+/// Since: 0.1.
+static inline tidal_time tidal_time_meet(const tidal_time *a, const tidal_time *b, uint32_t depth) {
+  tidal_time t = {{0}};
+  for (uint32_t i = 0; i < depth; i++) t.c[i] = a->c[i] < b->c[i] ? a->c[i] : b->c[i];
+  return t;
+}
+
+/// Least upper bound in the partial order (coordinate-wise maximum). Thread-safe: yes.
+/// Since: 0.1.
+static inline tidal_time tidal_time_join(const tidal_time *a, const tidal_time *b, uint32_t depth) {
+  tidal_time t = {{0}};
+  for (uint32_t i = 0; i < depth; i++) t.c[i] = a->c[i] > b->c[i] ? a->c[i] : b->c[i];
+  return t;
+}
+
+/// Nested scopes (§5): an outer time of depth `outer_depth` entering a scope becomes
+/// (t, 0) of depth outer_depth + 1 (which must be <= TIDAL_TIME_MAX_DEPTH). Thread-safe: yes.
+static inline tidal_time tidal_time_to_inner(const tidal_time *t, uint32_t outer_depth) {
+  tidal_time r = *t;
+  r.c[outer_depth] = 0;
+  return r;
+}
+
+/// Nested scopes (§5): an inner time of depth `inner_depth` leaving its scope drops its innermost
+/// coordinate. Thread-safe: yes.
+static inline tidal_time tidal_time_to_outer(const tidal_time *t, uint32_t inner_depth) {
+  tidal_time r = *t;
+  r.c[inner_depth - 1] = 0;
+  return r;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Path summaries                                                                              */
+/* ------------------------------------------------------------------------------------------ */
+
+/// A path summary: a checked addition per coordinate. apply(s, t) = (t.c[i] + s.c[i])_i, or NONE
+/// if any coordinate overflows. The identity adds zero everywhere; Product(identity, +1) (that is
+/// {0, 1}) is an iteration scope's loop summary. Summaries are partially ordered coordinate-wise,
+/// never move time backwards (s(t) >= t), and are *strict* (s(t) > t for every t) iff some
+/// coordinate is non-zero. Same canonical form as tidal_time.
+typedef struct tidal_summary {
+  uint64_t c[TIDAL_TIME_MAX_DEPTH]; /* public */
+} tidal_summary;
+
+/// The identity summary (edges and ordinary operators). Thread-safe: yes. Since: 0.1.
+static inline tidal_summary tidal_summary_identity(void) {
+  tidal_summary s = {{0}};
+  return s;
+}
+
+/// The summary that adds `inc` to coordinate `coord` (< depth) and keeps the others: e.g.
+/// tidal_summary_add(1, 1) is an iteration scope's feedback. Thread-safe: yes. Since: 0.1.
+static inline tidal_summary tidal_summary_add(uint32_t coord, uint64_t inc) {
+  tidal_summary s = {{0}};
+  s.c[coord] = inc;
+  return s;
+}
+
+/// apply(s, t) (timely's results_in). Returns true and stores the result in *out, or returns false
+/// (NONE: no time survives the path) if a coordinate overflows. `out` may alias `t`.
+/// Thread-safe: yes. Since: 0.1.
+static inline bool tidal_summary_apply(const tidal_summary *s, const tidal_time *t, uint32_t depth,
+                                       tidal_time *out) {
+  tidal_time r = {{0}};
+  for (uint32_t i = 0; i < depth; i++)
+    if (__builtin_add_overflow(t->c[i], s->c[i], &r.c[i])) return false;
+  *out = r;
+  return true;
+}
+
+/// compose(a, b) (timely's followed_by): the summary of "a, then b", so that
+/// apply(compose(a, b), t) == apply(b, apply(a, t)). Returns false (NONE) on overflow.
+/// `out` may alias an input. Thread-safe: yes. Since: 0.1.
+static inline bool tidal_summary_compose(const tidal_summary *a, const tidal_summary *b,
+                                         uint32_t depth, tidal_summary *out) {
+  tidal_summary r = {{0}};
+  for (uint32_t i = 0; i < depth; i++)
+    if (__builtin_add_overflow(a->c[i], b->c[i], &r.c[i])) return false;
+  *out = r;
+  return true;
+}
+
+/// Coordinate-wise equality. Thread-safe: yes. Since: 0.1.
+static inline bool tidal_summary_eq(const tidal_summary *a, const tidal_summary *b,
+                                    uint32_t depth) {
+  for (uint32_t i = 0; i < depth; i++)
+    if (a->c[i] != b->c[i]) return false;
+  return true;
+}
+
+/// Partial order on summaries: a <= b iff a does at most what b does to every time (coordinate-
+/// wise <=). Thread-safe: yes. Since: 0.1.
+static inline bool tidal_summary_le(const tidal_summary *a, const tidal_summary *b,
+                                    uint32_t depth) {
+  for (uint32_t i = 0; i < depth; i++)
+    if (a->c[i] > b->c[i]) return false;
+  return true;
+}
+
+/// True iff s(t) > t for every t (some coordinate non-zero). Every cycle in a dataflow graph must
+/// contain a strict summary. Thread-safe: yes. Since: 0.1.
+static inline bool tidal_summary_is_strict(const tidal_summary *s, uint32_t depth) {
+  for (uint32_t i = 0; i < depth; i++)
+    if (s->c[i] != 0) return true;
+  return false;
+}
+
+/// Nested scopes (§5): an inner summary (depth inner_depth) seen from outside drops its innermost
+/// coordinate, so that apply(summarize(s), t) <= to_outer(apply(s, to_inner(t))). A loop that only
+/// advances the inner coordinate becomes the identity. Thread-safe: yes. Since: 0.1.
+static inline tidal_summary tidal_summary_to_outer(const tidal_summary *s, uint32_t inner_depth) {
+  tidal_summary r = *s;
+  r.c[inner_depth - 1] = 0;
+  return r;
+}
+
+/// An antichain of summaries (pairwise incomparable), e.g. the internal summary of one
+/// (input, output) pair of an operator; empty means "not connected". Complete type on caller
+/// storage: _init, then _reset exactly once.
+typedef struct tidal_summary_antichain {
+  tidal_summary *elems;         /* read-only: len elements, pairwise incomparable */
+  size_t len;                   /* read-only */
+  size_t cap;                   /* private */
+  uint32_t depth;               /* read-only */
+  const tidal_allocator *alloc; /* private */
+} tidal_summary_antichain;
+
+/// Initialize an empty summary antichain of the given depth (1..TIDAL_TIME_MAX_DEPTH). `alloc` is
+/// borrowed (NULL = default) and must outlive the antichain. Never fails (allocates lazily).
+/// Thread-safe: no. Since: 0.1.
+TIDAL_API void tidal_summary_antichain_init(tidal_summary_antichain *a, uint32_t depth,
+                                            const tidal_allocator *alloc);
+/// Release the elements. NULL is a no-op; the struct may be re-initialized afterwards.
+TIDAL_API void tidal_summary_antichain_reset(tidal_summary_antichain *a);
+/// Insert s unless some element is <= s; remove every element >= s. *inserted (may be NULL)
+/// tells whether s was added. Returns 0 or TIDAL_ENOMEM (antichain unchanged).
+/// Thread-safe: no. Since: 0.1.
+TIDAL_API int tidal_summary_antichain_insert(tidal_summary_antichain *a, const tidal_summary *s,
+                                             bool *inserted /* OUT */, tidal_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Antichains (frontiers)                                                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+/// A set of pairwise incomparable times, standing for the upward-closed set "every time >= some
+/// element": a frontier. Empty means "nothing more will ever come". Complete type on caller
+/// storage: _init, then _reset exactly once. Elements are in no particular order, except that
+/// antichains produced by a mutable antichain's rebuild are sorted by tidal_time_cmp.
+typedef struct tidal_antichain {
+  tidal_time *elems;            /* read-only: len elements, pairwise incomparable */
+  size_t len;                   /* read-only */
+  size_t cap;                   /* private */
+  uint32_t depth;               /* read-only */
+  const tidal_allocator *alloc; /* private */
+} tidal_antichain;
+
+/// Initialize an empty antichain of the given depth (1..TIDAL_TIME_MAX_DEPTH). `alloc` is borrowed
+/// (NULL = default) and must outlive the antichain. Never fails (allocates lazily).
+/// Thread-safe: no. Since: 0.1.
+TIDAL_API void tidal_antichain_init(tidal_antichain *a, uint32_t depth,
+                                    const tidal_allocator *alloc);
+/// Release the elements. NULL is a no-op; the struct may be re-initialized afterwards.
+TIDAL_API void tidal_antichain_reset(tidal_antichain *a);
+/// Remove every element (keeps the storage). Never fails.
+TIDAL_API void tidal_antichain_clear(tidal_antichain *a);
+/// Insert t unless some element is <= t; remove every element >= t. *inserted (may be NULL) tells
+/// whether t was added. Returns 0 or TIDAL_ENOMEM (antichain unchanged). Thread-safe: no.
+TIDAL_API int tidal_antichain_insert(tidal_antichain *a, const tidal_time *t,
+                                     bool *inserted /* OUT */, tidal_error *err);
+/// Make dst a copy of src (same depth required). Returns 0 or TIDAL_ENOMEM (dst unchanged).
+TIDAL_API int tidal_antichain_copy(tidal_antichain *dst, const tidal_antichain *src,
+                                   tidal_error *err);
+/// F <= t: true iff some element is <= t (t is in the upward-closed set; "t may still come").
+/// Thread-safe: yes, with no concurrent writer. Since: 0.1.
+TIDAL_API bool tidal_antichain_less_equal(const tidal_antichain *a, const tidal_time *t);
+/// F < t: true iff some element is strictly < t. Thread-safe: as less_equal. Since: 0.1.
+TIDAL_API bool tidal_antichain_less_than(const tidal_antichain *a, const tidal_time *t);
+/// A <= B: true iff every element of b has some element of a <= it (a's set contains b's).
+/// The empty antichain is the top: anything <= empty. Thread-safe: as less_equal. Since: 0.1.
+TIDAL_API bool tidal_antichain_le(const tidal_antichain *a, const tidal_antichain *b);
+/// Set equality (order of elements ignored). Thread-safe: as less_equal. Since: 0.1.
+TIDAL_API bool tidal_antichain_equal(const tidal_antichain *a, const tidal_antichain *b);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Change batches                                                                              */
+/* ------------------------------------------------------------------------------------------ */
+
+/// One signed count change of a time.
+typedef struct tidal_time_diff {
+  tidal_time time; /* public */
+  int64_t diff;    /* public */
+} tidal_time_diff;
+
+/// A bag of (time, diff) with lazy consolidation. Updates are appended; compaction sorts by time
+/// (total order), sums equal times and drops zeros (always, even a lone zero). The first `clean`
+/// entries are known compact. Compaction runs by itself when len > 32 and at most half is clean.
+/// Compaction never allocates and never fails. Complete type on caller storage.
+/// Iteration: call tidal_change_batch_compact, then read updates[0..len): sorted, distinct times,
+/// no zero diff.
+typedef struct tidal_change_batch {
+  tidal_time_diff *updates;     /* read-only: len entries (compact after _compact) */
+  size_t len;                   /* read-only */
+  size_t clean;                 /* private: updates[0..clean) is compact */
+  size_t cap;                   /* private */
+  uint32_t depth;               /* read-only */
+  const tidal_allocator *alloc; /* private */
+} tidal_change_batch;
+
+/// Initialize an empty batch of the given depth. `alloc` borrowed (NULL = default), must outlive
+/// the batch. Never fails (allocates lazily). Thread-safe: no. Since: 0.1.
+TIDAL_API void tidal_change_batch_init(tidal_change_batch *b, uint32_t depth,
+                                       const tidal_allocator *alloc);
+/// Release the storage. NULL is a no-op.
+TIDAL_API void tidal_change_batch_reset(tidal_change_batch *b);
+/// Append (t, diff) (a zero diff is accepted and dropped at compaction). Returns 0 or TIDAL_ENOMEM
+/// (batch unchanged). Thread-safe: no. Since: 0.1.
+TIDAL_API int tidal_change_batch_update(tidal_change_batch *b, const tidal_time *t, int64_t diff,
+                                        tidal_error *err);
+/// Append every entry of src (same depth); src is unchanged. Returns 0 or TIDAL_ENOMEM (dst
+/// unchanged).
+TIDAL_API int tidal_change_batch_extend(tidal_change_batch *dst, const tidal_change_batch *src,
+                                        tidal_error *err);
+/// Move every entry of src into dst (compacting src first) and leave src empty. On TIDAL_ENOMEM
+/// both keep their contents (src compacted). Thread-safe: no. Since: 0.1.
+TIDAL_API int tidal_change_batch_drain_into(tidal_change_batch *src, tidal_change_batch *dst,
+                                            tidal_error *err);
+/// Sort, sum equal times, drop zeros. Never fails, never allocates.
+TIDAL_API void tidal_change_batch_compact(tidal_change_batch *b);
+/// True iff the batch sums to nothing (compacts first).
+TIDAL_API bool tidal_change_batch_is_empty(tidal_change_batch *b);
+/// Remove every entry (keeps the storage).
+TIDAL_API void tidal_change_batch_clear(tidal_change_batch *b);
+/// The summed count of t (0 if absent). O(len); does not compact. Thread-safe: no writer.
+TIDAL_API int64_t tidal_change_batch_count(const tidal_change_batch *b, const tidal_time *t);
+
+/// A location in a scope's graph: a source (node, output port) or a target (node, input port).
+/// Node 0 is the scope boundary: Source(0, i) is scope input i, Target(0, o) scope output o.
+typedef struct tidal_location {
+  uint32_t node;  /* public */
+  uint32_t port;  /* public */
+  bool is_source; /* public: true = output port (source), false = input port (target) */
+} tidal_location;
+
+/// Convenience constructors. Thread-safe: yes. Since: 0.1.
+static inline tidal_location tidal_location_source(uint32_t node, uint32_t port) {
+  tidal_location l = {node, port, true};
+  return l;
+}
+static inline tidal_location tidal_location_target(uint32_t node, uint32_t port) {
+  tidal_location l = {node, port, false};
+  return l;
+}
+/// Location order used by progress batches: by node, then targets before sources, then port.
+static inline int tidal_location_cmp(const tidal_location *a, const tidal_location *b) {
+  if (a->node != b->node) return a->node < b->node ? -1 : 1;
+  if (a->is_source != b->is_source) return a->is_source ? 1 : -1;
+  if (a->port != b->port) return a->port < b->port ? -1 : 1;
+  return 0;
+}
+
+/// One progress update (what the comm layer serializes): a signed count change of a pointstamp.
+/// Source entries are capability changes, target entries are record counts.
+typedef struct tidal_progress_update {
+  tidal_location loc; /* public */
+  tidal_time time;    /* public */
+  int64_t diff;       /* public */
+} tidal_progress_update;
+
+/// A change batch keyed by (location, time): a progress message's content, the tracker's pending
+/// updates and its pushed frontier changes. Same contract as tidal_change_batch; compaction sorts
+/// by (tidal_location_cmp, tidal_time_cmp). Iteration: _compact, then read updates[0..len).
+typedef struct tidal_progress_batch {
+  tidal_progress_update *updates; /* read-only: len entries (compact after _compact) */
+  size_t len;                     /* read-only */
+  size_t clean;                   /* private */
+  size_t cap;                     /* private */
+  uint32_t depth;                 /* read-only */
+  const tidal_allocator *alloc;   /* private */
+} tidal_progress_batch;
+
+/// Initialize an empty batch. `alloc` borrowed (NULL = default). Never fails. Since: 0.1.
+TIDAL_API void tidal_progress_batch_init(tidal_progress_batch *b, uint32_t depth,
+                                         const tidal_allocator *alloc);
+/// Release the storage. NULL is a no-op.
+TIDAL_API void tidal_progress_batch_reset(tidal_progress_batch *b);
+/// Append (loc, t, diff). Returns 0 or TIDAL_ENOMEM (batch unchanged). Thread-safe: no.
+TIDAL_API int tidal_progress_batch_update(tidal_progress_batch *b, tidal_location loc,
+                                          const tidal_time *t, int64_t diff, tidal_error *err);
+/// Append every entry of src (same depth); src unchanged. Returns 0 or TIDAL_ENOMEM (dst
+/// unchanged).
+TIDAL_API int tidal_progress_batch_extend(tidal_progress_batch *dst,
+                                          const tidal_progress_batch *src, tidal_error *err);
+/// Move src's entries into dst (compacting src first) and leave src empty. On TIDAL_ENOMEM both
+/// keep their contents.
+TIDAL_API int tidal_progress_batch_drain_into(tidal_progress_batch *src, tidal_progress_batch *dst,
+                                              tidal_error *err);
+/// Sort, sum equal (loc, time), drop zeros. Never fails, never allocates.
+TIDAL_API void tidal_progress_batch_compact(tidal_progress_batch *b);
+/// True iff the batch sums to nothing (compacts first).
+TIDAL_API bool tidal_progress_batch_is_empty(tidal_progress_batch *b);
+/// Remove every entry (keeps the storage).
+TIDAL_API void tidal_progress_batch_clear(tidal_progress_batch *b);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Mutable antichain                                                                           */
+/* ------------------------------------------------------------------------------------------ */
+
+/// A frontier with counts (§1): `counts` may hold any signed counts; `frontier` is exactly the set
+/// of minimal times whose count is strictly positive, kept up to date after every call; each call
+/// appends the ±1 changes it made to the frontier to `changes` (which the owner drains, e.g. with
+/// tidal_change_batch_drain_into or _compact + read + _clear). Complete type on caller storage.
+typedef struct tidal_mutable_antichain {
+  tidal_change_batch counts;  /* read-only: signed counts per time (lazily compacted) */
+  tidal_antichain frontier;   /* read-only: minimal times with positive count, cmp-sorted */
+  tidal_change_batch changes; /* public: ±1 frontier changes not yet taken by the owner */
+  bool dirty;                 /* private: counts changed in a way the frontier may not show yet */
+} tidal_mutable_antichain;
+
+/// Initialize (empty counts and frontier). `alloc` borrowed (NULL = default). Never fails.
+/// Thread-safe: no. Since: 0.1.
+TIDAL_API void tidal_mutable_antichain_init(tidal_mutable_antichain *m, uint32_t depth,
+                                            const tidal_allocator *alloc);
+/// Release the storage. NULL is a no-op.
+TIDAL_API void tidal_mutable_antichain_reset(tidal_mutable_antichain *m);
+/// counts[t] += diff, then rebuild the frontier if it could have changed, appending ±1 changes to
+/// m->changes. Returns 0 or TIDAL_ENOMEM (then the update may or may not have been counted, and the
+/// frontier is brought up to date by the next successful call; the error is for the owner to
+/// propagate, not to retry). Thread-safe: no. Since: 0.1.
+TIDAL_API int tidal_mutable_antichain_update(tidal_mutable_antichain *m, const tidal_time *t,
+                                             int64_t diff, tidal_error *err);
+/// Apply n updates and rebuild at most once. Same contract as _update.
+TIDAL_API int tidal_mutable_antichain_update_all(tidal_mutable_antichain *m,
+                                                 const tidal_time_diff *updates, size_t n,
+                                                 tidal_error *err);
+/// The current count of t (summed; 0 if absent). O(number of counts). Thread-safe: no writer.
+TIDAL_API int64_t tidal_mutable_antichain_count(const tidal_mutable_antichain *m,
+                                                const tidal_time *t);
+/// Shorthand for tidal_antichain_less_equal(&m->frontier, t).
+TIDAL_API bool tidal_mutable_antichain_less_equal(const tidal_mutable_antichain *m,
+                                                  const tidal_time *t);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Reachability tracker                                                                        */
+/* ------------------------------------------------------------------------------------------ */
+
+/// Describes a scope's graph: nodes with inputs, outputs and an internal summary matrix; edges
+/// source -> target. Node 0 (the scope boundary) exists from the start. Opaque handle.
+typedef struct tidal_tracker_builder tidal_tracker_builder;
+/// Per-scope, per-worker progress state: pointstamp counts and implied frontiers of every port.
+/// Opaque handle; not thread-safe (one per scope per worker, used by that worker only).
+typedef struct tidal_tracker tidal_tracker;
+
+/// Create a builder for a scope whose times have `depth` coordinates (1..TIDAL_TIME_MAX_DEPTH).
+/// Node 0 is created with `scope_outputs` inputs (Target(0, o) = scope output o) and
+/// `scope_inputs` outputs (Source(0, i) = scope input i) and no internal connections. The top
+/// scope of a dataflow has 0 and 0.
+/// Returns 0, TIDAL_EINVAL (bad depth) or TIDAL_ENOMEM. Ownership: *out is owned by the caller,
+/// release with tidal_tracker_builder_free; `alloc` is borrowed (NULL = default) and must outlive
+/// the builder and every tracker built from it. Thread-safe: no. Since: 0.1.
+TIDAL_API int tidal_tracker_builder_new(uint32_t depth, uint32_t scope_inputs,
+                                        uint32_t scope_outputs, const tidal_allocator *alloc,
+                                        tidal_tracker_builder **out /* OUT */, tidal_error *err);
+/// Free a builder. NULL is a no-op. Trackers built from it stay valid.
+TIDAL_API void tidal_tracker_builder_free(tidal_tracker_builder *b);
+/// Add the next node (indices 1, 2, ... in call order; *node_out receives it, may be NULL) with
+/// `inputs` inputs and `outputs` outputs. If `connect` is non-NULL every (input, output) pair gets
+/// the summary antichain {*connect} (an ordinary operator passes the identity); if NULL, no pair is
+/// connected and tidal_tracker_builder_add_summary declares them.
+/// Returns 0 or TIDAL_ENOMEM (builder unchanged). Thread-safe: no. Since: 0.1.
+TIDAL_API int tidal_tracker_builder_add_node(tidal_tracker_builder *b, uint32_t inputs,
+                                             uint32_t outputs, const tidal_summary *connect,
+                                             uint32_t *node_out /* OUT */, tidal_error *err);
+/// Insert s into the summary antichain of (node, input) -> (node, output). Not allowed on node 0.
+/// Returns 0, TIDAL_EINVAL (no such node or port; message names them) or TIDAL_ENOMEM.
+TIDAL_API int tidal_tracker_builder_add_summary(tidal_tracker_builder *b, uint32_t node,
+                                                uint32_t input, uint32_t output,
+                                                const tidal_summary *s, tidal_error *err);
+/// Add an edge Source(src_node, src_port) -> Target(dst_node, dst_port). Edges keep times. A
+/// source may feed many targets, and a target may be fed by many sources (fan-in). Duplicate
+/// edges are ignored. Returns 0, TIDAL_EINVAL (no such node or port) or TIDAL_ENOMEM.
+TIDAL_API int tidal_tracker_builder_add_edge(tidal_tracker_builder *b, uint32_t src_node,
+                                             uint32_t src_port, uint32_t dst_node,
+                                             uint32_t dst_port, tidal_error *err);
+/// Check that every cycle strictly advances time: delete strict summaries; what is left (edges
+/// and identity summaries) must be acyclic. Returns 0, TIDAL_EINVAL with a message naming the
+/// nodes of one non-advancing cycle ("non-advancing cycle: node 2 -> node 3 -> node 2"), or
+/// TIDAL_ENOMEM. Thread-safe: no. Since: 0.1.
+TIDAL_API int tidal_tracker_builder_check(const tidal_tracker_builder *b, tidal_error *err);
+/// Build a tracker from the builder's current graph (the builder is unchanged and may be freed).
+/// Runs tidal_tracker_builder_check first. Computes the summaries from every location to the
+/// scope outputs (§5). All counts start at zero: the caller adds initial capabilities with
+/// tidal_tracker_update. Returns 0, TIDAL_EINVAL (non-advancing cycle) or TIDAL_ENOMEM.
+/// Ownership: *out owned by the caller, release with tidal_tracker_free. Since: 0.1.
+TIDAL_API int tidal_tracker_builder_build(const tidal_tracker_builder *b,
+                                          tidal_tracker **out /* OUT */, tidal_error *err);
+
+/// Free a tracker. NULL is a no-op.
+TIDAL_API void tidal_tracker_free(tidal_tracker *t);
+
+/// Time depth, number of nodes (including node 0), and a node's number of inputs / outputs
+/// (0 for a node that does not exist).
+TIDAL_API uint32_t tidal_tracker_depth(const tidal_tracker *t);
+TIDAL_API uint32_t tidal_tracker_node_count(const tidal_tracker *t);
+TIDAL_API uint32_t tidal_tracker_node_inputs(const tidal_tracker *t, uint32_t node);
+TIDAL_API uint32_t tidal_tracker_node_outputs(const tidal_tracker *t, uint32_t node);
+
+/// Queue a pointstamp count change: at a source, a capability change; at a target, records in
+/// flight (+ produced, - consumed). Takes effect at the next tidal_tracker_propagate. Counts may go
+/// transiently negative. Returns 0, TIDAL_EINVAL (no such location: this validates locations that
+/// came from the network) or TIDAL_ENOMEM. Thread-safe: no. Since: 0.1.
+TIDAL_API int tidal_tracker_update(tidal_tracker *t, tidal_location loc, const tidal_time *time,
+                                   int64_t diff, tidal_error *err);
+/// Queue every entry of a progress batch (same depth), validating each location first (on
+/// TIDAL_EINVAL nothing is queued). Returns 0, TIDAL_EINVAL or TIDAL_ENOMEM.
+TIDAL_API int tidal_tracker_update_batch(tidal_tracker *t, const tidal_progress_batch *batch,
+                                         tidal_error *err);
+/// Fold the queued updates into the pointstamp frontiers and spread the implied changes through the
+/// graph in time order (§4). Afterwards every target's frontier (tidal_tracker_target_frontier)
+/// equals the minimal elements of { s(t) : count(l, t) > 0, s a path summary from l to it };
+/// the changes are appended to tidal_tracker_pushed and tidal_tracker_output_changes.
+/// Returns 0 or TIDAL_ENOMEM (the tracker is then unusable: free it). Thread-safe: no.
+TIDAL_API int tidal_tracker_propagate(tidal_tracker *t, tidal_error *err);
+
+/// ±1 changes to target implication frontiers (input frontiers) made by propagate, keyed by
+/// (Target(node, port), time), accumulated until the caller clears them. Only target locations
+/// appear. Target(0, o) entries are the scope output frontiers (a scope may ignore them).
+/// Usage: tidal_progress_batch_compact(p), deliver updates[0..len) to each child's frontier[port]
+/// batch, tidal_progress_batch_clear(p). Ownership: borrowed, valid until tidal_tracker_free.
+TIDAL_API tidal_progress_batch *tidal_tracker_pushed(tidal_tracker *t);
+
+/// ±1 changes, in inner time, of the scope's internal capabilities projected on scope output
+/// `output` (§5: every pointstamp-frontier change at a node != 0 mapped through each summary to
+/// Target(0, output)). A nested scope maps them with tidal_time_to_outer into a per-output
+/// mutable antichain and reports its frontier changes upward as internal[output]. NULL if output
+/// is out of range. Borrowed, valid until tidal_tracker_free; the caller drains it.
+TIDAL_API tidal_change_batch *tidal_tracker_output_changes(tidal_tracker *t, uint32_t output);
+
+/// The scope's path summaries from scope input `input` (Source(0, input)) to scope output `output`
+/// (Target(0, output)), in inner time: an antichain, empty if not connected. A nested scope
+/// reports tidal_summary_to_outer of each element to its parent. NULL if out of range.
+/// Borrowed, valid until tidal_tracker_free.
+TIDAL_API const tidal_summary_antichain *tidal_tracker_scope_summary(const tidal_tracker *t,
+                                                                     uint32_t input,
+                                                                     uint32_t output);
+
+/// The implication frontier at Target(node, port): the operator's input frontier. NULL if no such
+/// target. Borrowed, valid until the next propagate or free.
+TIDAL_API const tidal_antichain *tidal_tracker_target_frontier(const tidal_tracker *t,
+                                                               uint32_t node, uint32_t port);
+/// The implication frontier at Source(node, port) (what could still be produced there). NULL if
+/// no such source. Borrowed, valid until the next propagate or free.
+TIDAL_API const tidal_antichain *tidal_tracker_source_frontier(const tidal_tracker *t,
+                                                               uint32_t node, uint32_t port);
+/// The pointstamp frontier at a location: minimal times with positive raw count. NULL if no such
+/// location. Borrowed, valid until the next propagate or free.
+TIDAL_API const tidal_antichain *tidal_tracker_pointstamp_frontier(const tidal_tracker *t,
+                                                                   tidal_location loc);
+/// Debugging (a forgotten capability holds a frontier, §7): the raw pointstamp counts at a
+/// location as compacted (time, count) pairs, counts non-zero, possibly negative. Queued updates
+/// not yet propagated are not included. *updates is borrowed, valid until the next update,
+/// propagate or free. Returns 0 or TIDAL_EINVAL (no such location).
+TIDAL_API int tidal_tracker_pointstamps(tidal_tracker *t, tidal_location loc,
+                                        const tidal_time_diff **updates /* OUT */,
+                                        size_t *len /* OUT */, tidal_error *err);
+/// The number of capability frontier elements held at node's outputs (0 once it holds no
+/// capability). 0 for a node that does not exist.
+TIDAL_API int64_t tidal_tracker_capability_count(const tidal_tracker *t, uint32_t node);
+/// True iff some pointstamp frontier is non-empty or updates are queued.
+TIDAL_API bool tidal_tracker_tracking_anything(const tidal_tracker *t);
+/// Demand mode (§3): true iff (loc, time) is "global" in this view: no implication frontier
+/// element at loc is strictly below time, and the implication count at exactly time is <= 1.
+/// A decrement at a global pointstamp must be sent. False for a location that does not exist.
+TIDAL_API bool tidal_tracker_is_global(const tidal_tracker *t, tidal_location loc,
+                                       const tidal_time *time);
+
+/// @}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TIDAL_PROGRESS_H */
