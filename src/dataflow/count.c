@@ -101,12 +101,14 @@ static int apply_running(count_state *st, tidal_op *op, uint64_t t, const tidal_
   return 0;
 }
 
-/* CHANGES mode, after every batch of t was applied: one row per changed key. */
+/* CHANGES mode, after every batch of t was applied: one row per key whose total changed (a key
+   whose diffs at t cancel out is skipped). */
 static int emit_changes(count_state *st, tidal_op *op, uint64_t t) {
   tidal__count_table *tb = &st->table;
   size_t limit = tidal_op_batch_bytes(op);
   for (size_t i = 0; i < tb->nchanged; i++) {
     size_t e = tb->changed[i], klen;
+    if (tb->entries[e].total == tb->changed_old[i]) continue;
     const char *key = tidal__count_table_key(tb, e, &klen);
     TIDAL_RETURN_IF_ERROR(tidal_builder_push_str_i64(st->out, key, klen, tb->entries[e].total));
     if (TIDAL_UNLIKELY((i & 1023) == 1023) && tidal_builder_bytes(st->out) >= limit)

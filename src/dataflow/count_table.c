@@ -32,6 +32,7 @@ void tidal__count_table_reset(tidal__count_table *t) {
   tidal__free(t->alloc, t->offs, t->ecap * sizeof(uint64_t));
   tidal__free(t->alloc, t->arena, t->arena_cap);
   tidal__free(t->alloc, t->changed, t->changed_cap * sizeof(uint32_t));
+  tidal__free(t->alloc, t->changed_old, t->changed_cap * sizeof(int64_t));
   memset(t, 0, sizeof *t);
 }
 
@@ -135,10 +136,21 @@ int64_t tidal__count_table_find(const tidal__count_table *t, const void *key, si
 int tidal__count_table_mark_grow(tidal__count_table *t) {
   size_t ncap = t->changed_cap ? t->changed_cap * 2 : 256;
   if (ncap < t->nchanged + 1) ncap = t->nchanged + 1;
-  uint32_t *nc = tidal__realloc(t->alloc, t->changed, t->changed_cap * sizeof(uint32_t),
-                                ncap * sizeof(uint32_t));
-  if (!nc) return TIDAL_ENOMEM;
+  /* New arrays for both, so that a failure leaves the table untouched. */
+  uint32_t *nc = tidal__alloc(t->alloc, ncap * sizeof(uint32_t));
+  int64_t *no = nc ? tidal__alloc(t->alloc, ncap * sizeof(int64_t)) : NULL;
+  if (!no) {
+    tidal__free(t->alloc, nc, ncap * sizeof(uint32_t));
+    return TIDAL_ENOMEM;
+  }
+  if (t->nchanged) {
+    memcpy(nc, t->changed, t->nchanged * sizeof(uint32_t));
+    memcpy(no, t->changed_old, t->nchanged * sizeof(int64_t));
+  }
+  tidal__free(t->alloc, t->changed, t->changed_cap * sizeof(uint32_t));
+  tidal__free(t->alloc, t->changed_old, t->changed_cap * sizeof(int64_t));
   t->changed = nc;
+  t->changed_old = no;
   t->changed_cap = ncap;
   return 0;
 }
@@ -209,10 +221,10 @@ static inline __attribute__((always_inline)) int add_core(
       if (TIDAL_UNLIKELY(kn > UINT32_MAX)) return TIDAL_ERANGE;
       int64_t e = tidal__count_table_upsert(t, kp, kn, h[j % RING]);
       if (TIDAL_UNLIKELY(e < 0)) return TIDAL_ENOMEM;
+      if (track) TIDAL_RETURN_IF_ERROR(tidal__count_table_mark(t, (size_t)e));
       tidal__count_entry *en = &t->entries[e];
       en->total += diffs ? diffs[j] : 1;
       if (totals) totals[j] = en->total;
-      if (track) TIDAL_RETURN_IF_ERROR(tidal__count_table_mark(t, (size_t)e));
     }
   }
   return 0;

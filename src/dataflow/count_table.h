@@ -23,7 +23,8 @@
 **     hashes to h, placed by linear probing from h & (icap - 1).
 **   - entry e's key is arena[off .. off + len) where off is the sum of the lengths of the keys
 **     inserted before it (kept in entry.off); keys are never removed or moved in the arena.
-**   - entry.mark == epoch exactly when the entry's number is in changed[0 .. nchanged).
+**   - entry.mark == epoch exactly when the entry's number is in changed[0 .. nchanged), and
+**     changed_old[i] is the total entry changed[i] had when it was first marked.
 **
 ** Not thread-safe: one table per worker.
 */
@@ -54,6 +55,8 @@ typedef struct tidal__count_table {
   size_t arena_len;             /* bytes in use */
   size_t arena_cap;             /* bytes allocated */
   uint32_t *changed;            /* owned: entries changed since the last drain */
+  int64_t *changed_old;         /* owned: changed_old[i] = total of changed[i] before the drain
+                                   period (so that a key whose diffs cancel can be skipped) */
   size_t nchanged;              /* entries in use */
   size_t changed_cap;           /* entries allocated */
   uint32_t epoch;               /* current change mark, never 0 */
@@ -139,7 +142,8 @@ static inline const char *tidal__count_table_key(const tidal__count_table *t, si
   return (const char *)t->arena + t->offs[e];
 }
 
-/* Record that entry e changed (once per drain). Errors: TIDAL_ENOMEM. */
+/* Record that entry e is about to change (once per drain; call it before changing the total, so
+   that its old total is remembered). Errors: TIDAL_ENOMEM (nothing recorded). */
 int tidal__count_table_mark_grow(tidal__count_table *t);
 static inline int tidal__count_table_mark(tidal__count_table *t, size_t e) {
   tidal__count_entry *en = &t->entries[e];
@@ -147,6 +151,7 @@ static inline int tidal__count_table_mark(tidal__count_table *t, size_t e) {
   if (TIDAL_UNLIKELY(t->nchanged == t->changed_cap))
     TIDAL_RETURN_IF_ERROR(tidal__count_table_mark_grow(t));
   en->mark = t->epoch;
+  t->changed_old[t->nchanged] = en->total;
   t->changed[t->nchanged++] = (uint32_t)e;
   return 0;
 }
@@ -159,7 +164,7 @@ void tidal__count_table_clear_changed(tidal__count_table *t);
 ** of key i, where key i is bytes[start_i .. ends[i]) with start_0 = first and start_i =
 ** ends[i-1] (a columnar string column's bounds when first = 0). When totals is non-NULL,
 ** totals[i] receives the key's running total after row i. When track is true, every touched
-** entry is put in the changed set. Bounds must be valid (non-decreasing, within bytes): callers
+** entry is put in the changed set (with its total from before the first touch). Bounds must be valid (non-decreasing, within bytes): callers
 ** pass validated batches. Errors: TIDAL_ENOMEM, TIDAL_ERANGE (a key over 4 GiB), after rows before the failing one were applied.
 */
 int tidal__count_table_add(tidal__count_table *t, const uint64_t *ends, uint64_t first,
