@@ -465,7 +465,7 @@ static char *totals_text(const tidal_batch *b) {
 
 TEST(wordcount_same_totals_for_every_w_and_batching) {
   size_t len;
-  char *text = make_text(3000, &len);
+  char *text = make_text(1500, &len);
   /* The reference: the table directly over the whole text. */
   tidal__count_table ref;
   CHECK_OK(tidal__count_table_init(&ref, NULL, 0));
@@ -497,7 +497,7 @@ TEST(wordcount_same_totals_for_every_w_and_batching) {
       tidal_error err = {0, {0}};
       int rc = tidal_wordcount_run(&o, text, len, &res, &err);
       if (rc) TEST_FAIL("W=%u batching %zu: %s", w, k, err.msg);
-      CHECK_EQ_U64(res.lines, 3000);
+      CHECK_EQ_U64(res.lines, 1500);
       CHECK_EQ_U64(res.words, ref_words);
       CHECK(res.rounds >= 1);
       const tidal_batch_view *v = tidal_batch_view_of(res.totals);

@@ -21,6 +21,7 @@
 #include "tidal/count.h"
 
 static const tidal_schema *stream_schema(const tidal_stream *s) { return s->schema; }
+static tidal_dataflow *stream_dataflow(const tidal_stream *s) { return s->df; }
 
 /* Per-worker state, written only by that worker's thread during the run. */
 typedef struct wc_worker {
@@ -46,62 +47,169 @@ typedef struct wc_run {
 
 /* ---- split ---------------------------------------------------------------------------------- */
 
-/* Where the split writes: the reserved tails of the output builder's three slices. */
+/*
+** The split is a generic operator rather than a flat_map so that it can also do the exchange's
+** partitioning: with W <= SPLIT_MAX_PARTS workers it writes each word straight into the builder
+** of the worker that owns it (the engine's multiply-shift of word_hash) and sends one batch per
+** target. The exchange then finds every batch bound for a single worker and forwards it without
+** copying a row. If the formula ever differs, or a stage rewrites the words, the exchange simply
+** partitions again: correctness never depends on this.
+*/
+#define SPLIT_MAX_PARTS 16
+
+/* Where one target's words go: the reserved tails of its builder's three slices. */
+typedef struct split_part {
+  uint8_t *bytes;  /* next free byte of the bytes slice */
+  uint64_t *ends;  /* next free bound */
+  int64_t *diffs;  /* next free diff */
+  uint64_t off;    /* bytes slice length so far (the next word's start) */
+  uint64_t *ends0; /* first bound written by this call */
+} split_part;
+
 typedef struct split_out {
-  uint8_t *bytes;        /* next free byte of the bytes slice */
-  uint64_t *ends;        /* next free bound */
-  int64_t *diffs;        /* next free diff */
-  uint64_t off;          /* bytes slice length so far (the next word's start) */
-  int64_t diff;          /* the current line's diff */
-  const uint8_t *limit;  /* end of the input bytes: 16-byte over-reads must stay below it */
+  split_part part[SPLIT_MAX_PARTS]; /* one per target (only part[0] when not partitioning) */
+  uint32_t nparts;                  /* targets: W, or 1 */
+  int64_t diff;                     /* the current line's diff */
+  const uint8_t *limit;             /* end of the input bytes: 16-byte over-reads stay below */
 } split_out;
 
-static inline __attribute__((always_inline)) int put_word(void *ctx, const uint8_t *w, size_t n) {
+/* The exchange hash of word rows, and the split's partitioning hash: the count table's own
+   hash (xxh3, inlined rather than called through libxxhash per row). */
+static void word_hash(void *ud, const tidal_batch_view *v, uint64_t *h) {
+  (void)ud;
+  const uint64_t *ends = v->slices[0].data;
+  const uint8_t *bytes = v->slices[1].data;
+  uint64_t start = 0;
+  for (size_t r = 0; r < v->rows; r++) {
+    h[r] = tidal__count_hash(bytes + start, (size_t)(ends[r] - start));
+    start = ends[r];
+  }
+}
+
+static inline __attribute__((always_inline)) void put_to(split_part *p, const uint8_t *w,
+                                                         size_t n, int64_t diff,
+                                                         const uint8_t *limit) {
+  /* Most words are short: copy 16 bytes at once when both sides have room (each output
+     reserved 16 bytes of slack), else an exact memcpy. */
+  if (n <= 16 && w + 16 <= limit) memcpy(p->bytes, w, 16);
+  else memcpy(p->bytes, w, n);
+  p->bytes += n;
+  p->off += n;
+  *p->ends++ = p->off;
+  *p->diffs++ = diff;
+}
+
+static inline __attribute__((always_inline)) int put_one(void *ctx, const uint8_t *w, size_t n) {
   split_out *o = ctx;
-  /* Most words are short: copy 16 bytes at once when both sides have room (the output reserved
-     16 bytes of slack), else an exact memcpy. */
-  if (n <= 16 && w + 16 <= o->limit) memcpy(o->bytes, w, 16);
-  else memcpy(o->bytes, w, n);
-  o->bytes += n;
-  o->off += n;
-  *o->ends++ = o->off;
-  *o->diffs++ = o->diff;
+  put_to(&o->part[0], w, n, o->diff, o->limit);
   return 0;
 }
 
-static int split_cb(void *ud, uint64_t time, const tidal_batch_view *in, tidal_builder *out,
-                    tidal_error *err) {
-  (void)time;
-  wc_worker *ws = ud;
+static inline __attribute__((always_inline)) int put_part(void *ctx, const uint8_t *w, size_t n) {
+  split_out *o = ctx;
+  uint64_t h = tidal__count_hash(w, n);
+  uint32_t k = (uint32_t)(((unsigned __int128)h * o->nparts) >> 64);
+  put_to(&o->part[k], w, n, o->diff, o->limit);
+  return 0;
+}
+
+typedef struct split_state {
+  wc_worker *ws;                          /* borrowed: this worker's counters */
+  tidal_schema *schema;                   /* owned reference: (string, i64) */
+  tidal_builder *out[SPLIT_MAX_PARTS];    /* owned: one per target */
+  uint32_t nparts;                        /* builders in use */
+  const tidal_allocator *alloc;           /* borrowed */
+} split_state;
+
+static void split_destroy(void *ud) {
+  split_state *st = ud;
+  for (uint32_t k = 0; k < SPLIT_MAX_PARTS; k++) tidal_builder_free(st->out[k]);
+  tidal_schema_unref(st->schema);
+  tidal__free(st->alloc, st, sizeof *st);
+}
+
+/* Split one batch of lines into the builders. */
+static int split_batch(split_state *st, const tidal_batch_view *in) {
   size_t rows = in->rows;
   const uint64_t *lends = in->slices[0].data;
   const uint8_t *lbytes = in->slices[1].data;
   const int64_t *ldiffs = in->slices[2].data;
   size_t nbytes = in->slices[1].len;
-  /* A line of L bytes has at most (L + 1) / 2 words. */
+  /* A line of L bytes has at most (L + 1) / 2 words; any one target may get all of them. */
   size_t maxw = nbytes / 2 + rows;
-  tidal_buffer *bo = tidal_builder_slice(out, 0), *by = tidal_builder_slice(out, 1),
-               *dv = tidal_builder_slice(out, 2);
-  int rc = tidal_buffer_reserve(bo, maxw * 8);
-  if (rc == 0) rc = tidal_buffer_reserve(by, nbytes + 16);
-  if (rc == 0) rc = tidal_buffer_reserve(dv, maxw * 8);
-  if (rc < 0) return tidal_error_set(err, rc, "split: reserving output: %s", tidal_strerror(rc));
-  split_out o = {by->data + by->len, (uint64_t *)(void *)(bo->data + bo->len),
-                 (int64_t *)(void *)(dv->data + dv->len), by->len, 0, lbytes + nbytes};
-  uint64_t *ends0 = o.ends;
+  split_out o;
+  o.nparts = st->nparts;
+  o.limit = lbytes + nbytes;
+  for (uint32_t k = 0; k < st->nparts; k++) {
+    tidal_buffer *bo = tidal_builder_slice(st->out[k], 0), *by = tidal_builder_slice(st->out[k], 1),
+                 *dv = tidal_builder_slice(st->out[k], 2);
+    TIDAL_RETURN_IF_ERROR(tidal_buffer_reserve(bo, maxw * 8));
+    TIDAL_RETURN_IF_ERROR(tidal_buffer_reserve(by, nbytes + 16));
+    TIDAL_RETURN_IF_ERROR(tidal_buffer_reserve(dv, maxw * 8));
+    split_part *p = &o.part[k];
+    p->bytes = by->data + by->len;
+    p->ends = p->ends0 = (uint64_t *)(void *)(bo->data + bo->len);
+    p->diffs = (int64_t *)(void *)(dv->data + dv->len);
+    p->off = by->len;
+  }
   uint64_t start = 0;
   for (size_t r = 0; r < rows; r++) {
     o.diff = ldiffs[r];
-    tidal__split_words(lbytes + start, (size_t)(lends[r] - start), put_word, &o);
+    const uint8_t *line = lbytes + start;
+    size_t n = (size_t)(lends[r] - start);
+    if (o.nparts == 1) tidal__split_words(line, n, put_one, &o);
+    else tidal__split_words(line, n, put_part, &o);
     start = lends[r];
   }
-  size_t nw = (size_t)(o.ends - ends0);
-  bo->len += nw * 8;
-  dv->len += nw * 8;
-  by->len = (size_t)o.off;
-  tidal_builder_add_rows(out, nw);
-  ws->words += nw;
+  for (uint32_t k = 0; k < st->nparts; k++) {
+    split_part *p = &o.part[k];
+    size_t nw = (size_t)(p->ends - p->ends0);
+    tidal_builder_slice(st->out[k], 0)->len += nw * 8;
+    tidal_builder_slice(st->out[k], 2)->len += nw * 8;
+    tidal_builder_slice(st->out[k], 1)->len = (size_t)p->off;
+    tidal_builder_add_rows(st->out[k], nw);
+    st->ws->words += nw;
+  }
   return 0;
+}
+
+static int split_logic(tidal_op *op, void *ud, tidal_error *err) {
+  split_state *st = ud;
+  if (!st->out[0]) {
+    uint32_t peers = tidal_op_peers(op);
+    st->nparts = peers <= SPLIT_MAX_PARTS ? peers : 1;
+    for (uint32_t k = 0; k < st->nparts; k++) {
+      int rc = tidal_builder_new(st->schema, st->alloc, &st->out[k]);
+      if (rc < 0) return tidal_error_set(err, rc, "split: creating builders: %s", tidal_strerror(rc));
+    }
+  }
+  uint64_t t;
+  tidal_batch *b;
+  while (tidal_op_next(op, 0, &t, &b)) {
+    int rc = split_batch(st, tidal_batch_view_of(b));
+    if (rc < 0) return tidal_error_set(err, rc, "split: reserving output: %s", tidal_strerror(rc));
+    for (uint32_t k = 0; k < st->nparts; k++)
+      TIDAL_RETURN_IF_ERROR(tidal_op_send_builder(op, 0, t, st->out[k]));
+  }
+  return 0;
+}
+
+/* Add the split operator reading `lines`; *out is its (word, diff) stream. */
+static int add_split(tidal_stream *lines, wc_worker *ws, tidal_schema *schema,
+                     const tidal_allocator *alloc, tidal_stream **out) {
+  tidal_op_builder *b;
+  TIDAL_RETURN_IF_ERROR(tidal_op_builder_new(stream_dataflow(lines), "split", &b));
+  int rc = tidal_op_builder_add_input(b, lines, tidal_pact_pipeline(), NULL);
+  if (rc == 0) rc = tidal_op_builder_add_output(b, schema, out, NULL);
+  split_state *st = rc == 0 ? tidal__calloc(alloc, sizeof *st) : NULL;
+  if (!st) {
+    tidal_op_builder_free(b);
+    return rc < 0 ? rc : TIDAL_ENOMEM;
+  }
+  st->ws = ws;
+  st->schema = tidal_schema_ref(schema);
+  st->alloc = alloc;
+  return tidal_op_builder_build(b, split_logic, st, split_destroy);
 }
 
 /* ---- collect -------------------------------------------------------------------------------- */
@@ -165,7 +273,7 @@ static int wc_build(tidal_worker *w, void *ud, tidal_error *err) {
   tidal_probe *probe;
   TIDAL_RETURN_IF_ERROR(tidal_dataflow_new(w, &df));
   TIDAL_RETURN_IF_ERROR(tidal_input_new(df, run->schema, &in, &lines));
-  TIDAL_RETURN_IF_ERROR(tidal_flat_map(lines, "split", run->schema, split_cb, ws, &words));
+  TIDAL_RETURN_IF_ERROR(add_split(lines, ws, run->schema, tidal_worker_allocator(w), &words));
   staged = words;
   if (o->stage) {
     rc = o->stage(o->stage_ud, words, &staged, err);
@@ -174,7 +282,7 @@ static int wc_build(tidal_worker *w, void *ud, tidal_error *err) {
       return tidal_error_set(err, TIDAL_EMISMATCH,
                              "word count: the stage's output stream is not " TIDAL_WORDCOUNT_SCHEMA);
   }
-  rc = tidal_count(staged, "count", tidal_pact_exchange_field(0), o->mode, &counts);
+  rc = tidal_count(staged, "count", tidal_pact_exchange_fn(word_hash, NULL), o->mode, &counts);
   if (rc < 0) return tidal_error_set(err, rc, "word count: adding the count: %s", tidal_strerror(rc));
   TIDAL_RETURN_IF_ERROR(tidal_sink(counts, "collect", collect_cb, ws));
   TIDAL_RETURN_IF_ERROR(tidal_probe_new(counts, &probe));
