@@ -16,7 +16,7 @@
 
 typedef unsigned __int128 u128;
 
-static int put(tidal_buffer *o, const char *s, size_t n) { return tidal_buffer_append(o, s, n); }
+static int put(tidal_buffer *o, const char *s, size_t n) { return tidal__append(o, s, n); }
 #define PUTS(o, lit_) put((o), (lit_), sizeof(lit_) - 1)
 
 static int put_u128(tidal_buffer *o, u128 v, bool neg) {
@@ -189,7 +189,7 @@ static int row(tidal_buffer *o, const tidal_batch_view *v, const tidal_type *t, 
   case TIDAL_KIND_STRING: {
     uint64_t s, e;
     tidal__bounds_at(v, k, i, &s, &e);
-    return put_string(o, (const uint8_t *)v->slices[k + 1].data + s, (size_t)(e - s));
+    return put_string(o, tidal__bytes_at(v, k + 1, s), (size_t)(e - s));
   }
   case TIDAL_KIND_VEC: {
     uint64_t s, e;
