@@ -1,7 +1,8 @@
 /*
 ** wordcount.c: the word-count pipeline as a library function (tidal_wordcount_run in
 ** tidal/count.h): lines -> (line, 1) batches -> split into words -> optional stage -> exchange by
-** word -> count -> per-worker result tables -> one sorted batch of final totals.
+** word -> count -> per-worker result tables -> one sorted batch of final totals. Lines keep their
+** terminating '\n' (whitespace to the split), so a batch's bytes are one copy of the text.
 **
 ** Each worker owns a contiguous range of the text's lines (cut at '\n' boundaries), sends them as
 ** one batch per timestamp and steps until its probe on the count's output has passed that
@@ -87,7 +88,7 @@ static inline __attribute__((always_inline)) int put_one(void *ctx, const uint8_
 
 static inline __attribute__((always_inline)) int put_part(void *ctx, const uint8_t *w, size_t n) {
   split_out *o = ctx;
-  uint64_t h = tidal__count_hash(w, n);
+  uint64_t h = tidal__count_hash_lim(w, n, o->limit);
   uint32_t k = (uint32_t)(((unsigned __int128)h * o->nparts) >> 64);
   put_to(&o->part[k], w, n, o->diff, o->limit);
   return 0;
@@ -126,7 +127,7 @@ static void word_hash(void *ud, const tidal_batch_view *v, uint64_t *h) {
     const uint64_t *e = v->slices[0].data;
     const uint8_t *by = v->slices[1].data;
     for (size_t r = 0, s0 = 0; r < v->rows; s0 = e[r], r++) {
-      uint64_t hh = tidal__count_hash(by + s0, (size_t)(e[r] - s0));
+      uint64_t hh = tidal__count_hash_lim(by + s0, (size_t)(e[r] - s0), by + e[v->rows - 1]);
       TIDAL_DCHECK((uint32_t)(((unsigned __int128)hh * peers) >> 64) == st->sending_target);
       (void)hh;
     }
@@ -138,7 +139,7 @@ static void word_hash(void *ud, const tidal_batch_view *v, uint64_t *h) {
   const uint8_t *bytes = v->slices[1].data;
   uint64_t start = 0;
   for (size_t r = 0; r < v->rows; r++) {
-    h[r] = tidal__count_hash(bytes + start, (size_t)(ends[r] - start));
+    h[r] = tidal__count_hash_lim(bytes + start, (size_t)(ends[r] - start), bytes + ends[v->rows - 1]);
     start = ends[r];
   }
 }
@@ -174,14 +175,28 @@ static int split_batch(split_state *st, const tidal_batch_view *in) {
     p->diffs = (int64_t *)(void *)(dv->data + dv->len);
     p->off = by->len;
   }
-  uint64_t start = 0;
-  for (size_t r = 0; r < rows; r++) {
-    o.diff = ldiffs[r];
-    const uint8_t *line = lbytes + start;
-    size_t n = (size_t)(lends[r] - start);
-    if (o.nparts == 1) tidal__split_words(line, n, put_one, &o);
-    else tidal__split_words(line, n, put_part, &o);
-    start = lends[r];
+  /* When every line has the same diff and every non-empty line but the last ends in whitespace,
+     no word spans two lines of the concatenated bytes: split them in one go (the driver's lines
+     keep their '\n'). Otherwise line by line. */
+  bool whole = rows > 0;
+  for (size_t r = 0, st0 = 0; whole && r < rows; st0 = lends[r], r++)
+    whole = ldiffs[r] == ldiffs[0] &&
+            (r + 1 == rows || lends[r] == st0 || tidal__is_ws(lbytes[lends[r] - 1]));
+  if (whole) {
+    o.diff = ldiffs[0];
+    size_t n = (size_t)lends[rows - 1];
+    if (o.nparts == 1) tidal__split_words(lbytes, n, put_one, &o);
+    else tidal__split_words(lbytes, n, put_part, &o);
+  } else {
+    uint64_t start = 0;
+    for (size_t r = 0; r < rows; r++) {
+      o.diff = ldiffs[r];
+      const uint8_t *line = lbytes + start;
+      size_t n = (size_t)(lends[r] - start);
+      if (o.nparts == 1) tidal__split_words(line, n, put_one, &o);
+      else tidal__split_words(line, n, put_part, &o);
+      start = lends[r];
+    }
   }
   for (uint32_t k = 0; k < st->nparts; k++) {
     split_part *p = &o.part[k];
@@ -293,6 +308,38 @@ static size_t line_start(const char *text, size_t len, size_t p) {
   return nl ? (size_t)(nl - text) + 1 : len;
 }
 
+/*
+** Fill the (empty) builder b with the next round's lines of text[*pos .. hi): lines_per_round
+** lines, or whole lines until batch_bytes is reached. Each line keeps its '\n' (the last line of
+** the range may have none), so the batch's bytes slice is one copy of the text (one memcpy, no
+** per-line copy) and the split can treat it as one text. Every line's diff is 1.
+*/
+static int fill_lines(tidal_builder *b, const char *text, size_t *pos, size_t hi,
+                      const tidal_wordcount_opts *o, size_t *nlines) {
+  tidal_buffer *bo = tidal_builder_slice(b, 0), *by = tidal_builder_slice(b, 1),
+               *dv = tidal_builder_slice(b, 2);
+  size_t start = *pos, p = start, n = 0;
+  while (p < hi) {
+    const char *nl = memchr(text + p, '\n', hi - p);
+    p = nl ? (size_t)(nl - text) + 1 : hi;
+    if (bo->cap - bo->len < 8) TIDAL_RETURN_IF_ERROR(tidal_buffer_reserve(bo, 8 * 4096));
+    uint64_t end = (uint64_t)(p - start);
+    tidal_buffer_append_unsafe(bo, &end, 8);
+    n++;
+    if (o->lines_per_round ? n == o->lines_per_round : p - start >= o->batch_bytes) break;
+  }
+  TIDAL_RETURN_IF_ERROR(tidal_buffer_reserve(by, p - start));
+  TIDAL_RETURN_IF_ERROR(tidal_buffer_reserve(dv, n * 8));
+  tidal_buffer_append_unsafe(by, text + start, p - start);
+  int64_t *d = (int64_t *)(void *)(dv->data + dv->len);
+  for (size_t i = 0; i < n; i++) d[i] = 1;
+  dv->len += n * 8;
+  tidal_builder_add_rows(b, n);
+  *pos = p;
+  *nlines = n;
+  return 0;
+}
+
 static int wc_build(tidal_worker *w, void *ud, tidal_error *err) {
   wc_run *run = ud;
   const tidal_wordcount_opts *o = run->opts;
@@ -335,18 +382,8 @@ static int wc_build(tidal_worker *w, void *ud, tidal_error *err) {
   size_t pos = lo;
   uint64_t round = 0;
   while (pos < hi && rc == 0) {
-    size_t nlines = 0;
-    while (pos < hi) {
-      const char *p = run->text + pos, *nl = memchr(p, '\n', hi - pos);
-      size_t n = nl ? (size_t)(nl - p) : hi - pos;
-      rc = tidal_builder_push_str_i64(b, p, n, 1);
-      if (rc < 0) break;
-      pos += n + (nl != NULL);
-      nlines++;
-      if (o->lines_per_round ? nlines == o->lines_per_round
-                             : tidal_builder_bytes(b) >= o->batch_bytes)
-        break;
-    }
+    size_t nlines;
+    rc = fill_lines(b, run->text, &pos, hi, o, &nlines);
     if (rc < 0) break;
     ws->lines += nlines;
     rc = tidal_input_send_builder(in, b);
