@@ -530,6 +530,29 @@ TEST(wordcount_same_totals_for_every_w_and_batching) {
   free(text);
 }
 
+TEST(wordcount_more_workers_than_split_partitions) {
+  /* With W > 16 the split does not partition (one batch per input batch) and the exchange
+     partitions: same totals as W = 1. */
+  size_t len;
+  char *text = make_text(400, &len);
+  char *got[2];
+  uint32_t ws[2] = {1, 17};
+  for (int i = 0; i < 2; i++) {
+    tidal_wordcount_opts o;
+    tidal_wordcount_opts_init(&o);
+    o.workers = ws[i];
+    o.lines_per_round = 25;
+    tidal_wordcount_result res;
+    CHECK_OK(tidal_wordcount_run(&o, text, len, &res, NULL));
+    got[i] = totals_text(res.totals);
+    tidal_batch_unref(res.totals);
+  }
+  CHECK_STR(got[1], got[0]);
+  free(got[0]);
+  free(got[1]);
+  free(text);
+}
+
 TEST(wordcount_running_mode_emits_every_word) {
   size_t len;
   char *text = make_text(500, &len);

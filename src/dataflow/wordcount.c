@@ -231,12 +231,13 @@ static int split_logic(tidal_op *op, void *ud, tidal_error *err) {
       tidal_batch *ob;
       rc = tidal_batch_from_builder(st->out[k], &ob);
       if (rc < 0) return tidal_error_set(err, rc, "split: %s", tidal_strerror(rc));
-      st->sending = tidal_batch_view_of(ob)->slices[0].data;
+      /* Tag it for word_hash only when it is partitioned (all its rows belong to worker k). */
+      st->sending = st->nparts > 1 ? tidal_batch_view_of(ob)->slices[0].data : NULL;
       st->sending_rows = n;
       st->sending_target = k;
       rc = tidal_op_send(op, 0, t, ob);
       st->sending = NULL;
-      TIDAL_RETURN_IF_ERROR(rc);
+      if (rc < 0) return tidal_error_set(err, rc, "split: sending words: %s", tidal_strerror(rc));
     }
   }
   return 0;
