@@ -1,0 +1,45 @@
+;; traps.wat: one operator per way a guest can fail at run time. Every call must come back to the
+;; host as a clear error with the host alive.
+(module
+  (import "tidal" "log" (func $log (param i32 i32)))
+  (memory (export "memory") 1)
+  (table 2 funcref)
+  (type $t (func (param i32) (result i32)))
+  (data (i32.const 16) "oob_load: u64 -> u64\noob_store: u64 -> u64\nunreachable: u64 -> u64\ndiv0: u64 -> u64\nintmin: u64 -> u64\nrecurse: u64 -> u64\nspin: u64 -> u64\ngrow_bomb: u64 -> u64\nbad_indirect: u64 -> u64\nlog_oob: u64 -> u64\nok: u64 -> u64\n\00")
+  (func (export "tidal_abi_1"))
+  (func (export "tidal_describe") (result i32) (i32.const 16))
+  (func (export "tidal_alloc") (param i32) (result i32) (i32.const 4096))
+  (func (export "oob_load") (param $p i32) (param i32) (result i64)
+    (i64.extend_i32_u (i32.load (i32.add (local.get $p) (i32.const 0x7ffffff0)))))
+  (func (export "oob_store") (param $p i32) (param i32) (result i64)
+    (i32.store offset=0xfffffff0 (local.get $p) (i32.const 42))
+    (i64.const 0))
+  (func (export "unreachable") (param i32 i32) (result i64) (unreachable))
+  (func (export "div0") (param $p i32) (param $len i32) (result i64)
+    (i64.extend_i32_u (i32.div_u (i32.const 7) (local.get $len))))
+  (func (export "intmin") (param $p i32) (param $len i32) (result i64)
+    ;; len is passed as -1 by the test: INT_MIN / -1 overflows.
+    (i64.extend_i32_u (i32.div_s (i32.const 0x80000000) (local.get $len))))
+  ;; Unbounded recursion through the table, so the C compiler cannot turn it into a loop.
+  (type $rt (func (param i32 i32) (result i64)))
+  (elem (i32.const 0) $rec)
+  (func $rec (export "recurse") (param $p i32) (param $len i32) (result i64)
+    (i64.add
+      (call_indirect (type $rt) (i32.add (local.get $p) (i32.const 1)) (local.get $len) (local.get $len))
+      (i64.extend_i32_u (local.get $p))))
+  (func (export "spin") (param i32 i32) (result i64)
+    (loop $l (br $l))
+    (i64.const 0))
+  (func (export "grow_bomb") (param i32 i32) (result i64)
+    (block $done
+      (loop $l
+        (br_if $done (i32.eq (memory.grow (i32.const 1)) (i32.const -1)))
+        (br $l)))
+    (i64.const 0))
+  (func (export "bad_indirect") (param $p i32) (param i32) (result i64)
+    (i64.extend_i32_u (call_indirect (type $t) (local.get $p) (i32.const 1))))
+  (func (export "log_oob") (param i32 i32) (result i64)
+    (call $log (i32.const 0xfffffff0) (i32.const 64))
+    (i64.const 0))
+  (func (export "ok") (param i32 i32) (result i64) (i64.const 0))
+)
