@@ -514,6 +514,7 @@ int tidal_wordcount_run(const tidal_wordcount_opts *opts, const char *text, size
   cfg.workers = opts->workers;
   cfg.alloc = a;
   cfg.batch_bytes = opts->batch_bytes;
+  cfg.chaos_seed = opts->chaos_seed;
   rc = tidal_execute(&cfg, wc_build, &run, err);
   if (rc == 0) {
     for (uint32_t i = 0; i < opts->workers; i++) {
