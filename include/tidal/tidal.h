@@ -8,6 +8,7 @@
 #include "tidal/columnar.h"
 #include "tidal/progress.h"
 #include "tidal/dataflow.h"
+#include "tidal/count.h"
 #include "tidal/wasm.h"
 
 #endif /* TIDAL_H */

@@ -18,10 +18,12 @@ typedef struct {
 #define TIDAL_CLI_COMMANDS(XX)                                                   \
   XX("version", tidal_cli_version, "print the version")                          \
   XX("columnar", tidal_cli_columnar, "encode/decode/inspect columnar batches")   \
-  XX("wasm", tidal_cli_wasm, "compile and inspect WebAssembly operator modules")
+  XX("wasm", tidal_cli_wasm, "compile and inspect WebAssembly operator modules")  \
+  XX("wordcount", tidal_cli_wordcount, "count words of files or of the bundled corpus")
 
 int tidal_cli_version(int argc, char **argv);
 int tidal_cli_columnar(int argc, char **argv);
 int tidal_cli_wasm(int argc, char **argv);
+int tidal_cli_wordcount(int argc, char **argv);
 
 #endif /* TIDAL_CLI_H */
