@@ -8,5 +8,6 @@
 #include "tidal/columnar.h"
 #include "tidal/progress.h"
 #include "tidal/dataflow.h"
+#include "tidal/count.h"
 
 #endif /* TIDAL_H */

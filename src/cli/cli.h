@@ -16,8 +16,10 @@ typedef struct {
 } tidal_cli_command;
 
 #define TIDAL_CLI_COMMANDS(XX)                                                   \
-  XX("version", tidal_cli_version, "print the version")
+  XX("version", tidal_cli_version, "print the version")                          \
+  XX("wordcount", tidal_cli_wordcount, "count words of files or of the bundled corpus")
 
 int tidal_cli_version(int argc, char **argv);
+int tidal_cli_wordcount(int argc, char **argv);
 
 #endif /* TIDAL_CLI_H */

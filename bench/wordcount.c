@@ -1,0 +1,231 @@
+/*
+** bench/wordcount.c: word count against a plain-C floor measured in the same run, and progress
+** overhead (rounds per second).
+**
+** usage: bench_wordcount [CORPUS]   (default: $TIDAL_BENCH_CORPUS; scripts/bench.sh generates
+**        build-bench/corpus50.txt with gen_corpus.py FILE 50 100000 1.0 42)
+**
+** Workload (timely dataflow's word-count example): each worker feeds 10,000 lines per timestamp,
+** the lines are split into words, exchanged by word hash, and the count emits (word, running
+** total) for every input word when its timestamp completes; the driver waits for the probe after
+** every timestamp. The floor is a single-threaded C word count over the same bytes: the same
+** SIMD splitter and the same count table (with its prefetching batched lookups), no dataflow.
+** Every figure is the best of several runs.
+*/
+#include "tidal/tidal.h"
+#include "dataflow/count_table.h"
+#include "dataflow/wordcount_split.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Published figures for this workload on this machine (timely 0.29, columnar example). */
+#define TIMELY_W1 8.9e6
+#define TIMELY_W2 14.7e6
+#define TIMELY_FLOOR 26.5e6
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ---- the floor ------------------------------------------------------------------------------- */
+
+#define FLOOR_GROUP 512
+
+typedef struct floor_ctx {
+  tidal__count_table *t;
+  const uint8_t *keys[FLOOR_GROUP]; /* words found in place in the text */
+  uint32_t lens[FLOOR_GROUP];
+  size_t n;
+  uint64_t words;
+} floor_ctx;
+
+static inline __attribute__((always_inline)) int floor_word(void *c, const uint8_t *w, size_t n) {
+  floor_ctx *x = c;
+  x->keys[x->n] = w;
+  x->lens[x->n++] = (uint32_t)n;
+  if (x->n < FLOOR_GROUP) return 0;
+  x->words += x->n;
+  x->n = 0;
+  return tidal__count_table_add_ptrs(x->t, x->keys, x->lens, FLOOR_GROUP, NULL, NULL, false);
+}
+
+/* Count the words of text; returns the number of words (or 0 on failure), *distinct set. */
+static uint64_t floor_count(const char *text, size_t len, size_t *distinct) {
+  tidal__count_table t;
+  if (tidal__count_table_init(&t, NULL, 0) < 0) return 0;
+  static floor_ctx x;
+  x.t = &t;
+  x.n = 0;
+  x.words = 0;
+  int rc = tidal__split_words((const uint8_t *)text, len, floor_word, &x);
+  if (rc == 0) rc = tidal__count_table_add_ptrs(&t, x.keys, x.lens, x.n, NULL, NULL, false);
+  x.words += x.n;
+  *distinct = t.len;
+  tidal__count_table_reset(&t);
+  return rc == 0 ? x.words : 0;
+}
+
+/* ---- tidal ----------------------------------------------------------------------------------- */
+
+static int run_tidal(const char *text, size_t len, uint32_t workers, double *secs,
+                     tidal_wordcount_result *res) {
+  tidal_wordcount_opts o;
+  tidal_wordcount_opts_init(&o);
+  o.workers = workers;
+  o.lines_per_round = 10000;
+  o.mode = TIDAL_COUNT_RUNNING;
+  o.collect = false;
+  tidal_error err = {0, {0}};
+  double t0 = now();
+  int rc = tidal_wordcount_run(&o, text, len, res, &err);
+  *secs = now() - t0;
+  if (rc < 0) fprintf(stderr, "bench_wordcount: W=%u: %s (%s)\n", workers, err.msg, tidal_err_name(rc));
+  return rc;
+}
+
+/* ---- progress rounds ------------------------------------------------------------------------- */
+
+typedef struct rounds_ctx {
+  tidal_schema *schema;
+  uint64_t rounds;
+} rounds_ctx;
+
+static int rounds_build(tidal_worker *w, void *ud, tidal_error *err) {
+  (void)err;
+  rounds_ctx *c = ud;
+  tidal_dataflow *df;
+  tidal_input *in;
+  tidal_stream *s;
+  tidal_probe *p;
+  tidal_builder *b;
+  TIDAL_RETURN_IF_ERROR(tidal_dataflow_new(w, &df));
+  TIDAL_RETURN_IF_ERROR(tidal_input_new(df, c->schema, &in, &s));
+  TIDAL_RETURN_IF_ERROR(tidal_probe_new(s, &p));
+  TIDAL_RETURN_IF_ERROR(tidal_builder_new(c->schema, tidal_worker_allocator(w), &b));
+  int rc = 0;
+  for (uint64_t t = 1; t <= c->rounds && rc == 0; t++) {
+    rc = tidal_input_send_builder(in, b); /* an empty batch: dropped, never counted */
+    if (rc == 0) rc = tidal_input_advance_to(in, t);
+    if (rc == 0) rc = tidal_worker_step_until(w, p, t);
+  }
+  tidal_builder_free(b);
+  if (rc < 0) return rc;
+  tidal_input_close(in);
+  return tidal_worker_run_to_completion(w);
+}
+
+static double rounds_per_sec(uint32_t workers, uint64_t rounds) {
+  rounds_ctx c = {NULL, rounds};
+  if (tidal_schema_parse("(string, i64)", 13, NULL, &c.schema, NULL) < 0) return 0;
+  tidal_config cfg;
+  tidal_config_init(&cfg);
+  cfg.workers = workers;
+  tidal_error err = {0, {0}};
+  double t0 = now();
+  int rc = tidal_execute(&cfg, rounds_build, &c, &err);
+  double dt = now() - t0;
+  tidal_schema_unref(c.schema);
+  if (rc < 0) {
+    fprintf(stderr, "bench_wordcount: rounds W=%u: %s (%s)\n", workers, err.msg, tidal_err_name(rc));
+    return 0;
+  }
+  return (double)rounds / dt;
+}
+
+/* ---- main ------------------------------------------------------------------------------------ */
+
+static char *load(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *p = n > 0 ? malloc((size_t)n) : NULL;
+  if (!p || fread(p, 1, (size_t)n, f) != (size_t)n) {
+    free(p);
+    fclose(f);
+    return NULL;
+  }
+  fclose(f);
+  *len = (size_t)n;
+  return p;
+}
+
+int main(int argc, char **argv) {
+  const char *path = argc > 1 ? argv[1] : getenv("TIDAL_BENCH_CORPUS");
+  if (!path || !*path) {
+    printf("bench_wordcount: skipped (no corpus: pass a file or set TIDAL_BENCH_CORPUS; "
+           "scripts/bench.sh generates one)\n");
+    return 0;
+  }
+  size_t len;
+  char *text = load(path, &len);
+  if (!text) {
+    fprintf(stderr, "bench_wordcount: cannot read '%s'\n", path);
+    return 1;
+  }
+  const int reps = 5;
+
+  double floor_best = 1e30;
+  uint64_t words = 0;
+  size_t distinct = 0;
+  for (int r = 0; r < reps; r++) {
+    double t0 = now();
+    words = floor_count(text, len, &distinct);
+    double dt = now() - t0;
+    if (dt < floor_best) floor_best = dt;
+  }
+  if (!words) {
+    fprintf(stderr, "bench_wordcount: the floor failed\n");
+    return 1;
+  }
+  printf("corpus: %s: %zu bytes, %llu words, %zu distinct\n", path, len,
+         (unsigned long long)words, distinct);
+  double floor_rate = (double)words / floor_best;
+  printf("floor (plain C, 1 thread):  %7.1f ms  %6.2f M words/s\n", floor_best * 1e3,
+         floor_rate / 1e6);
+
+  double best[3] = {0, 1e30, 1e30};
+  for (uint32_t w = 1; w <= 2; w++) {
+    for (int r = 0; r < reps; r++) {
+      double dt;
+      tidal_wordcount_result res;
+      if (run_tidal(text, len, w, &dt, &res) < 0) return 1;
+      if (res.words != words || res.emitted != words) {
+        fprintf(stderr, "bench_wordcount: W=%u split %llu words and emitted %llu rows, expected %llu\n",
+                w, (unsigned long long)res.words, (unsigned long long)res.emitted,
+                (unsigned long long)words);
+        return 1;
+      }
+      if (dt < best[w]) best[w] = dt;
+    }
+    printf("tidal W=%u:                  %7.1f ms  %6.2f M words/s\n", w, best[w] * 1e3,
+           (double)words / best[w] / 1e6);
+  }
+  double r1 = (double)words / best[1], r2 = (double)words / best[2];
+  printf("ratio tidal W=1 time / floor time:  %.2f  (target <= 1.3)\n", best[1] / floor_best);
+  printf("speed-up W=1 -> W=2:               %.2f  (target >= 1.8; this machine has %ld cores)\n",
+         best[1] / best[2], sysconf(_SC_NPROCESSORS_ONLN));
+  printf("vs timely 0.29 (published, this machine): W=1 %.2fx (%.1f M/s), W=2 %.2fx (%.1f M/s), "
+         "floor %.2fx (%.1f M/s)\n",
+         r1 / TIMELY_W1, TIMELY_W1 / 1e6, r2 / TIMELY_W2, TIMELY_W2 / 1e6,
+         floor_rate / TIMELY_FLOOR, TIMELY_FLOOR / 1e6);
+
+  for (uint32_t w = 1; w <= 2; w++) {
+    double best_rps = 0;
+    for (int r = 0; r < 3; r++) {
+      double rps = rounds_per_sec(w, w == 1 ? 200000 : 50000);
+      if (rps > best_rps) best_rps = rps;
+    }
+    printf("progress rounds (empty input advanced by 1, probe waited), W=%u: %.0f rounds/s "
+           "(%.2f us/round)\n",
+           w, best_rps, best_rps > 0 ? 1e6 / best_rps : 0.0);
+  }
+  free(text);
+  return 0;
+}
