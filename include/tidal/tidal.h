@@ -9,5 +9,6 @@
 #include "tidal/progress.h"
 #include "tidal/dataflow.h"
 #include "tidal/count.h"
+#include "tidal/wasm.h"
 
 #endif /* TIDAL_H */

@@ -17,9 +17,11 @@ typedef struct {
 
 #define TIDAL_CLI_COMMANDS(XX)                                                   \
   XX("version", tidal_cli_version, "print the version")                          \
-  XX("wordcount", tidal_cli_wordcount, "count words of files or of the bundled corpus")
+  XX("wordcount", tidal_cli_wordcount, "count words of files or of the bundled corpus") \
+  XX("wasm", tidal_cli_wasm, "compile, inspect and run WebAssembly operator modules")
 
 int tidal_cli_version(int argc, char **argv);
 int tidal_cli_wordcount(int argc, char **argv);
+int tidal_cli_wasm(int argc, char **argv);
 
 #endif /* TIDAL_CLI_H */
