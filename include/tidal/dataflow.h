@@ -33,17 +33,12 @@
 #define TIDAL_DATAFLOW_H
 
 #include "tidal/base.h"
+#include "tidal/columnar.h"
+#include "tidal/progress.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* From tidal/columnar.h and tidal/progress.h (repeated typedefs are legal C11). */
-typedef struct tidal_schema tidal_schema;
-typedef struct tidal_batch tidal_batch;
-typedef struct tidal_batch_view tidal_batch_view;
-typedef struct tidal_builder tidal_builder;
-typedef struct tidal_antichain tidal_antichain;
 
 /// \defgroup dataflow Dataflow engine
 /// @{
