@@ -119,7 +119,7 @@ int main(int argc, char **argv) {
   }
 
   job j = {lines, nlines, NULL, NULL};
-  tidal_error err;
+  tidal_error err = {0, {0}};
   int rc = tidal_schema_parse("(string, i64)", 13, NULL, &j.schema, &err);
   if (rc == 0) rc = tidal_capture_new(NULL, &j.capture);
   tidal_config cfg;
@@ -127,7 +127,7 @@ int main(int argc, char **argv) {
   cfg.workers = 2;
   if (rc == 0) rc = tidal_execute(&cfg, build, &j, &err);
   if (rc < 0) {
-    fprintf(stderr, "wordcount: %s\n", err.msg);
+    fprintf(stderr, "wordcount: %s\n", err.msg[0] ? err.msg : tidal_strerror(rc));
     return 1;
   }
 

@@ -160,9 +160,15 @@ void tidal__count_table_clear_changed(tidal__count_table *t) {
 ** lookup (tidal__count_table_upsert) then mostly hits the cache, and up to AHEAD1 misses overlap.
 ** Distances chosen by measurement on word count (100k distinct keys, 2 MiB index, 3 MiB entries).
 */
-#define RING 64u
-#define AHEAD1 32u
-#define AHEAD2 12u
+#ifndef TIDAL__COUNT_AHEAD1
+#define TIDAL__COUNT_AHEAD1 32u
+#endif
+#ifndef TIDAL__COUNT_AHEAD2
+#define TIDAL__COUNT_AHEAD2 12u
+#endif
+#define RING 128u
+#define AHEAD1 TIDAL__COUNT_AHEAD1
+#define AHEAD2 TIDAL__COUNT_AHEAD2
 
 /* Key i: from a column (ends, first) when keys == NULL, else keys[i], lens[i]. */
 static inline __attribute__((always_inline)) const uint8_t *key_at(

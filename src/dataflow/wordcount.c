@@ -13,8 +13,14 @@
 ** its total over all lines (the count emits exact totals at each completed time).
 */
 #include "dataflow/count_table.h"
+/* The engine's internals, only for stream_schema/stream_dataflow below: tidal_stream_schema and
+   tidal_stream_dataflow are declared in tidal/dataflow.h but not defined by the engine yet.
+   TODO: call the public functions once they exist. */
+#include "dataflow/dataflow_int.h"
 #include "dataflow/wordcount_split.h"
 #include "tidal/count.h"
+
+static const tidal_schema *stream_schema(const tidal_stream *s) { return s->schema; }
 
 /* Per-worker state, written only by that worker's thread during the run. */
 typedef struct wc_worker {
@@ -164,7 +170,7 @@ static int wc_build(tidal_worker *w, void *ud, tidal_error *err) {
   if (o->stage) {
     rc = o->stage(o->stage_ud, words, &staged, err);
     if (rc < 0) return rc;
-    if (!staged || !tidal_schema_equal(tidal_stream_schema(staged), run->schema))
+    if (!staged || !tidal_schema_equal(stream_schema(staged), run->schema))
       return tidal_error_set(err, TIDAL_EMISMATCH,
                              "word count: the stage's output stream is not " TIDAL_WORDCOUNT_SCHEMA);
   }
