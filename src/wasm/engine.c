@@ -8,6 +8,9 @@
 ** with the slot as payload). The handler in rt.c jumps out only if that thread is still running
 ** pure guest code of that very call; otherwise the signal is ignored and the next tick retries.
 **
+** The watchdog sleeps with a timed wait even when idle (4 wake-ups a second at the default 10 s
+** deadline), so instantiation never has to wake it.
+**
 ** Invariant: a call is never stopped before it has run for its full deadline; it is stopped at
 ** most one tick (plus signal latency) after it, unless it sits in host code (an import), in which
 ** case it is stopped at the first tick after it returns to guest code.
@@ -50,12 +53,15 @@ static void *watchdog_main(void *arg) {
   int signo = tidal__rt_watchdog_signal();
   pthread_mutex_lock(&e->mu);
   while (!e->stop) {
-    if (!e->slots) {
-      pthread_cond_wait(&e->cv, &e->mu);
-      continue;
-    }
     uint64_t now = now_ns();
+    /* Tick: a quarter of the smallest deadline (the engine's, or a registered override). The
+    ** watchdog sleeps on a timed wait even when idle, so registering an instance never has to
+    ** wake it (which would cost a context switch per instantiation). */
     uint64_t tick_ns = 250000000u;
+    if (e->deadline_ms != TIDAL_WASM_NO_DEADLINE) {
+      uint64_t t = (uint64_t)e->deadline_ms * 1000000u / 4;
+      if (t < tick_ns) tick_ns = t < 1000000u ? 1000000u : t;
+    }
     for (tidal__wasm_slot *s = e->slots; s; s = s->next) {
       uint32_t d = atomic_load_explicit(&s->deadline_ms, memory_order_relaxed);
       if (d == TIDAL_WASM_NO_DEADLINE) continue;
@@ -89,6 +95,12 @@ void tidal__wasm_slot_register(tidal_wasm_engine *e, tidal__wasm_slot *slot) {
   e->slots = slot;
   slot->seen_seq = atomic_load(&slot->seq);
   slot->seen_ns = now_ns();
+  /* No signal: the watchdog samples the list at its next tick (see watchdog_main). */
+  pthread_mutex_unlock(&e->mu);
+}
+
+void tidal__wasm_watchdog_poke(tidal_wasm_engine *e) {
+  pthread_mutex_lock(&e->mu);
   pthread_cond_signal(&e->cv);
   pthread_mutex_unlock(&e->mu);
 }

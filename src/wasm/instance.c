@@ -130,7 +130,8 @@ void Z_tidalZ_log(void *ctx, uint32_t ptr, uint32_t len) {
 bool tidal_wasm_instance_dead(const tidal_wasm_instance *in) { return in->dead; }
 
 void tidal_wasm_instance_set_deadline(tidal_wasm_instance *in, uint32_t ms) {
-  atomic_store(&in->slot.deadline_ms, ms);
+  uint32_t old = atomic_exchange(&in->slot.deadline_ms, ms);
+  if (in->registered && ms < old) tidal__wasm_watchdog_poke(in->mod->engine);
 }
 
 void tidal_wasm_instance_memory(const tidal_wasm_instance *in, uint8_t **base, size_t *size) {

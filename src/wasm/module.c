@@ -348,6 +348,8 @@ typedef struct {
   uint32_t n_memories;
   bool saw_code;
   uint32_t n_bodies;
+  bool saw_datacount, saw_data; /* a data count section promises a data section */
+  uint32_t datacount;
 } state;
 
 static int check_required(tidal__wasm_info *info, rd *r) {
@@ -556,7 +558,14 @@ static int sections(rd *r, state *st, tidal__wasm_info *info) {
         TIDAL_RETURN_IF_ERROR(u32v(&s, &f, "start function"));
         break;
       }
-      case 9: case 11:
+      case 11:
+        TIDAL_RETURN_IF_ERROR(u32v(&s, &n, "data segment count"));
+        if (st->saw_datacount && n != st->datacount)
+          return bad(&s, "%s", "data segment count differs from the data count section");
+        st->saw_data = true;
+        s.p = s.end; /* segments: see below */
+        break;
+      case 9:
         /* Element and data segments: offsets are constant expressions and payloads are bytes or
         ** function indices; wasm-validate and wasm2c check them, and nothing in them can be SIMD
         ** that the code check would miss. Skip by the section size. */
@@ -578,7 +587,8 @@ static int sections(rd *r, state *st, tidal__wasm_info *info) {
         st->n_bodies = n;
         break;
       case 12:
-        TIDAL_RETURN_IF_ERROR(u32v(&s, &n, "data count"));
+        TIDAL_RETURN_IF_ERROR(u32v(&s, &st->datacount, "data count"));
+        st->saw_datacount = true;
         break;
     }
     if (s.p != s.end) return bad(&s, "%s section has trailing bytes", section_name(id));
@@ -616,6 +626,11 @@ int tidal__wasm_check(const uint8_t *bytes, size_t len, const tidal_allocator *a
                          "truncated module: %u functions are declared but the code section is "
                          "missing (file ends at byte offset %zu)",
                          st.n_funcs - st.n_imported_funcs, len);
+  if (rc == 0 && st.saw_datacount && st.datacount && !st.saw_data)
+    rc = tidal_error_set(err, TIDAL_EWASM,
+                         "truncated module: the data count section announces %u data segments but "
+                         "the data section is missing (file ends at byte offset %zu)",
+                         st.datacount, len);
   if (rc == 0 && st.n_memories == 0)
     rc = tidal_error_set(err, TIDAL_EWASM,
                          "module has no linear memory (the tidal guest ABI needs one, exported as "

@@ -46,6 +46,7 @@ typedef struct {
   uint32_t depth;                 /* guard nesting depth */
   tidal__wasm_ctx *ctx;           /* the innermost guard's instance context */
   bool ready;                     /* alternate stack and stack bounds are set up */
+  unsigned long self;             /* pthread_self(), cached for the watchdog slot */
   uintptr_t stack_lo, stack_hi;   /* this thread's stack (0, 0 if unknown) */
   jmp_buf *unwind_target;         /* exception proposal: current catch target */
   uint32_t exc_tag, exc_size;     /* exception proposal: the active exception */
@@ -172,6 +173,7 @@ static int thread_init(rt_thread *t) {
     }
     pthread_attr_destroy(&attr);
   }
+  t->self = (unsigned long)pthread_self();
   t->ready = true;
   return 0;
 }
@@ -186,7 +188,7 @@ int tidal__rt_call(tidal__wasm_ctx *ctx, tidal__wasm_call_kind kind, void (*fn)(
   if (slot) {
     /* Only this thread writes seq while the call runs: plain load + store, no RMW needed. */
     uint64_t seq = atomic_load_explicit(&slot->seq, memory_order_relaxed);
-    atomic_store_explicit(&slot->thread, (unsigned long)pthread_self(), memory_order_relaxed);
+    atomic_store_explicit(&slot->thread, t->self, memory_order_relaxed);
     atomic_store_explicit(&slot->seq, seq + 1, memory_order_release);
   }
   sigjmp_buf jb;

@@ -176,7 +176,7 @@ struct tidal_wasm_engine {
   tidal_wasm_log_cb log;         /* immutable */
   void *log_ud;                  /* immutable */
   pthread_mutex_t mu;            /* guards the fields below */
-  pthread_cond_t cv;             /* mu: signaled on registration and stop */
+  pthread_cond_t cv;             /* mu: signaled on stop and on a shorter instance deadline */
   tidal__wasm_slot *slots;       /* mu: registered slots */
   bool stop;                     /* mu: the watchdog should exit */
   bool watchdog_running;         /* mu: watchdog thread exists */
@@ -185,6 +185,8 @@ struct tidal_wasm_engine {
 
 void tidal__wasm_slot_register(tidal_wasm_engine *e, tidal__wasm_slot *slot);
 void tidal__wasm_slot_unregister(tidal_wasm_engine *e, tidal__wasm_slot *slot);
+/* Wake the watchdog so it recomputes its tick (a slot's deadline became shorter). */
+void tidal__wasm_watchdog_poke(tidal_wasm_engine *e);
 
 /* Copy a NUL-terminated string with the allocator (NULL on OOM); free with tidal__wasm_strfree. */
 char *tidal__wasm_strdup(const tidal_allocator *a, const char *s);

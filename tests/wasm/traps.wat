@@ -20,8 +20,13 @@
   (func (export "intmin") (param $p i32) (param $len i32) (result i64)
     ;; len is passed as -1 by the test: INT_MIN / -1 overflows.
     (i64.extend_i32_u (i32.div_s (i32.const 0x80000000) (local.get $len))))
+  ;; Unbounded recursion through the table, so the C compiler cannot turn it into a loop.
+  (type $rt (func (param i32 i32) (result i64)))
+  (elem (i32.const 0) $rec)
   (func $rec (export "recurse") (param $p i32) (param $len i32) (result i64)
-    (i64.add (call $rec (i32.add (local.get $p) (i32.const 1)) (local.get $len)) (i64.const 1)))
+    (i64.add
+      (call_indirect (type $rt) (i32.add (local.get $p) (i32.const 1)) (local.get $len) (local.get $len))
+      (i64.extend_i32_u (local.get $p))))
   (func (export "spin") (param i32 i32) (result i64)
     (loop $l (br $l))
     (i64.const 0))
