@@ -27,7 +27,7 @@ int tidal__builder_init_slices(const tidal_schema *s, tidal_buffer *bufs, const 
   for (size_t k = 0; k < s->nslices; k++) {
     tidal_slice_role r = s->slices[k].role;
     size_t n = r == TIDAL_SLICE_BITS_TAIL ? 16 : r == TIDAL_SLICE_UNIT_COUNT ? 8 : 0;
-    if (n && tidal_buffer_append(&bufs[k], zeros, n) < 0) {
+    if (n && tidal__append(&bufs[k], zeros, n) < 0) {
       tidal__builder_free_slices(s, bufs);
       return TIDAL_ENOMEM;
     }
@@ -184,11 +184,11 @@ uint64_t tidal__builder_len(const tidal_builder *b, const tidal_type *t) {
 /* ---- writers -------------------------------------------------------------------------------- */
 
 int tidal__w_fixed(tidal_builder *b, size_t k, const void *p, size_t n) {
-  return tidal_buffer_append(&b->h.slices[k], p, n);
+  return tidal__append(&b->h.slices[k], p, n);
 }
 
 int tidal__w_bound(tidal_builder *b, size_t k, uint64_t end) {
-  return tidal_buffer_append(&b->h.slices[k], &end, 8);
+  return tidal__append(&b->h.slices[k], &end, 8);
 }
 
 int tidal__w_unit(tidal_builder *b, size_t k) {
@@ -218,8 +218,8 @@ int tidal__w_rs(tidal_builder *b, size_t kc, bool bit) {
     const tidal_buffer *c = &b->h.slices[kc];
     uint64_t ones = c->len ? words(b, kc)[c->len / 8 - 1] : 0;
     const uint64_t *ww = (const uint64_t *)w->data;
-    for (size_t j = nw - 16; j < nw; j++) ones += (uint64_t)__builtin_popcountll(ww[j]);
-    return tidal_buffer_append(&b->h.slices[kc], &ones, 8);
+    for (size_t j = nw - 16; j < nw; j++) ones += tidal__popcount(ww[j]);
+    return tidal__append(&b->h.slices[kc], &ones, 8);
   }
   return 0;
 }
@@ -227,7 +227,7 @@ int tidal__w_rs(tidal_builder *b, size_t kc, bool bit) {
 int tidal__w_variant(tidal_builder *b, const tidal_type *t, uint32_t v) {
   if (t->kind == TIDAL_KIND_UNIT_ENUM) {
     uint8_t tag = (uint8_t)v;
-    return tidal_buffer_append(&b->h.slices[t->first_slice], &tag, 1);
+    return tidal__append(&b->h.slices[t->first_slice], &tag, 1);
   }
   size_t kv = t->first_slice + t->nslices - 2, ko = kv + 1;
   tidal_buffer *var = &b->h.slices[kv], *off = &b->h.slices[ko];
@@ -235,7 +235,7 @@ int tidal__w_variant(tidal_builder *b, const tidal_type *t, uint32_t v) {
   uint8_t tag = (uint8_t)v;
   if (off->len == 0) {
     uint64_t hom[2] = {(uint64_t)v + 1, 1};
-    return tidal_buffer_append(off, hom, 16);
+    return tidal__append(off, hom, 16);
   }
   if (var->len == 0) {
     uint64_t *hom = (uint64_t *)off->data;
@@ -320,7 +320,7 @@ int tidal__w_float(tidal_builder *b, const tidal_type *t, double v) {
 int tidal__w_string(tidal_builder *b, const tidal_type *t, const char *p, size_t n) {
   if (t->kind != TIDAL_KIND_STRING) return TIDAL_EMISMATCH;
   size_t k = t->first_slice;
-  TIDAL_RETURN_IF_ERROR(tidal_buffer_append(&b->h.slices[k + 1], p, n));
+  TIDAL_RETURN_IF_ERROR(tidal__append(&b->h.slices[k + 1], p, n));
   return tidal__w_bound(b, k, b->h.slices[k + 1].len);
 }
 

@@ -70,6 +70,24 @@ int tidal__schema_parse_tree(tidal_schema *s, const char *text, size_t len, tida
 /* A short name for a kind ("u64", "vec", ...). */
 const char *tidal__kind_name(tidal_kind k);
 
+/* Append with the capacity check inline (the common case); growth goes out of line. */
+static inline int tidal__append(tidal_buffer *b, const void *p, size_t n) {
+  if (TIDAL_LIKELY(b->cap - b->len >= n)) {
+    if (n) memcpy(b->data + b->len, p, n);
+    b->len += n;
+    return 0;
+  }
+  return tidal_buffer_append(b, p, n);
+}
+
+/* Population count without a libgcc call (no -mpopcnt in portable builds). */
+static inline uint64_t tidal__popcount(uint64_t x) {
+  x = x - ((x >> 1) & UINT64_C(0x5555555555555555));
+  x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
+  x = (x + (x >> 4)) & UINT64_C(0x0F0F0F0F0F0F0F0F);
+  return (x * UINT64_C(0x0101010101010101)) >> 56;
+}
+
 /* ---- builder ------------------------------------------------------------------------------- */
 
 /* A frame of the row cursor: a composite node being filled. */
@@ -136,10 +154,10 @@ static inline uint64_t tidal__popcount_prefix(const tidal_batch_view *v, size_t 
                                               uint64_t i) {
   const uint64_t *w = (const uint64_t *)v->slices[kw].data;
   uint64_t nw = v->slices[kw].len, r = 0, wi = i / 64;
-  for (uint64_t j = from_word; j < wi; j++) r += (uint64_t)__builtin_popcountll(w[j]);
+  for (uint64_t j = from_word; j < wi; j++) r += tidal__popcount(w[j]);
   uint64_t word = wi < nw ? w[wi] : tidal__u64_at(&v->slices[kw + 1], 0);
   uint64_t bits = i % 64;
-  if (bits) r += (uint64_t)__builtin_popcountll(word & ((UINT64_C(1) << bits) - 1));
+  if (bits) r += tidal__popcount(word & ((UINT64_C(1) << bits) - 1));
   return r;
 }
 

@@ -43,7 +43,7 @@ static int bad(jp *p, const char *what) {
                            p->pos, what, c);
   size_t m = 1;
   while (m < 16 && p->pos + m < p->n && p->s[p->pos + m] != ',' && p->s[p->pos + m] != '}' &&
-         p->s[p->pos + m] != ']' && (unsigned char)p->s[p->pos + m] >= 0x20)
+         p->s[p->pos + m] != ']' && p->s[p->pos + m] != ':' && (unsigned char)p->s[p->pos + m] >= 0x20)
     m++;
   return tidal_error_set(p->err, TIDAL_EJSON, "at byte %zu: expected %s, found '%.*s'", p->pos,
                          what, (int)m, p->s + p->pos);
@@ -151,7 +151,7 @@ static int string(jp *p, tidal_buffer *out) {
         p->pos++;
       }
     }
-    if (out && p->pos > run && tidal_buffer_append(out, p->s + run, p->pos - run) < 0) return oom(p);
+    if (out && p->pos > run && tidal__append(out, p->s + run, p->pos - run) < 0) return oom(p);
     if (p->pos >= p->n) return bad(p, "'\"'");
     char c = p->s[p->pos];
     if (c == '"') {
@@ -196,7 +196,7 @@ static int string(jp *p, tidal_buffer *out) {
     }
     default: p->pos--; return bad(p, "an escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u)");
     }
-    if (out && tidal_buffer_append(out, tmp, m) < 0) return oom(p);
+    if (out && tidal__append(out, tmp, m) < 0) return oom(p);
   }
 }
 

@@ -16,7 +16,7 @@
 
 typedef unsigned __int128 u128;
 
-static int put(tidal_buffer *o, const char *s, size_t n) { return tidal_buffer_append(o, s, n); }
+static int put(tidal_buffer *o, const char *s, size_t n) { return tidal__append(o, s, n); }
 #define PUTS(o, lit_) put((o), (lit_), sizeof(lit_) - 1)
 
 static int put_u128(tidal_buffer *o, u128 v, bool neg) {

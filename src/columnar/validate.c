@@ -52,8 +52,8 @@ static int bits(const vctx *c, size_t kw, uint64_t *len, uint64_t *ones) {
   *len = (uint64_t)nw * 64 + nbits;
   if (ones) {
     const uint64_t *w = u64s(c, kw);
-    uint64_t n = (uint64_t)__builtin_popcountll(partial);
-    for (size_t j = 0; j < nw; j++) n += (uint64_t)__builtin_popcountll(w[j]);
+    uint64_t n = tidal__popcount(partial);
+    for (size_t j = 0; j < nw; j++) n += tidal__popcount(w[j]);
     *ones = n;
   }
   return 0;
@@ -68,7 +68,7 @@ static int rs(const vctx *c, size_t kc, uint64_t *len, uint64_t *ones) {
   const uint64_t *w = u64s(c, kc + 1), *cnt = u64s(c, kc);
   uint64_t acc = 0;
   for (size_t j = 0; j < nb; j++) {
-    for (size_t q = 16 * j; q < 16 * j + 16; q++) acc += (uint64_t)__builtin_popcountll(w[q]);
+    for (size_t q = 16 * j; q < 16 * j + 16; q++) acc += tidal__popcount(w[q]);
     if (cnt[j] != acc) return BAD(kc, j, "rank-select count differs from the bits");
   }
   return 0;
