@@ -21,7 +21,10 @@ set(TIDAL_GUEST_SDK_DIR ${CMAKE_CURRENT_LIST_DIR}/../guest)
 get_filename_component(TIDAL_GUEST_SDK_DIR ${TIDAL_GUEST_SDK_DIR} ABSOLUTE)
 
 set(TIDAL_GUEST_CFLAGS --target=wasm32 -O2 -ffreestanding -nostdlib -mbulk-memory -mno-simd128
-    -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror)
+    -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes)
+if(TIDAL_WERROR OR NOT DEFINED TIDAL_WERROR)
+  list(APPEND TIDAL_GUEST_CFLAGS -Werror)
+endif()
 set(TIDAL_GUEST_LDFLAGS -Wl,--no-entry -Wl,--stack-first -Wl,-z,stack-size=65536
     -Wl,--strip-debug)
 

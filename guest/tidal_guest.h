@@ -22,7 +22,7 @@
  *     heap holds two kinds of blocks, both obtained with memory.grow and never returned:
  *       * the per-call arena: the host's input buffer (tidal_alloc), the output builder's slices
  *         and the final encoding, and anything the operator takes with tidal_arena_alloc. The arena
- *         is reset — all of it becomes reusable — by the first host call of tidal_alloc after an
+ *         is reset (all of it becomes reusable) by the first host call of tidal_alloc after an
  *         operator (or tidal_init) returned. So an operator's input and its returned output stay
  *         valid exactly until the host asks for the next input buffer; the host must copy or view
  *         the output before that (the ABI requires it).
@@ -65,7 +65,7 @@
 #define TIDAL_ERROR_MAX 256
 
 #define TIDAL__EXPORT(name) __attribute__((export_name(name), visibility("default")))
-#define TIDAL__INLINE static inline __attribute__((always_inline))
+#define TIDAL__INLINE static inline
 
 /* ------------------------------------------------------------------------------------------- */
 /* Schemas: the slice plan of a schema text (notation of spec/columnar-format.md).              */
@@ -87,7 +87,7 @@ enum tidal_slice_role {
   TIDAL_SLICE_BOOL_TAIL  /* exactly two u64: [partial_word, bits_in_partial < 64] */
 };
 
-/** The slice plan of a schema: what the header must contain. Plain data, made by tidal_plan_parse. */
+/** The slice plan of a schema: what its header must contain. Plain data (tidal_plan_parse). */
 typedef struct tidal_plan {
   uint32_t nslices;                /* number of slices */
   uint8_t elem[TIDAL_MAX_SLICES];  /* element size in bytes of each slice (1, 2, 4, 8, 16) */
@@ -376,7 +376,8 @@ TIDAL__INLINE bool tidal_bool_at(const tidal_col_bool *col, uint32_t i) {
 /** The common tuple (string, i64): checks the batch has exactly its 3 slices, equal lengths. */
 TIDAL__INLINE int64_t tidal_view_string_i64(const tidal_batch *b, tidal_col_string *s,
                                             tidal_col_i64 *d) {
-  if (b->nslices != 3) return tidal_guest_fail_at("input: (string, i64) needs 3 slices, got", b->nslices);
+  if (b->nslices != 3)
+    return tidal_guest_fail_at("input: (string, i64) needs 3 slices, got", b->nslices);
   TIDAL_TRY(tidal_batch_string(b, 0, s));
   TIDAL_TRY(tidal_batch_i64(b, 2, d));
   if (s->n != d->n) return tidal_guest_fail("input: (string, i64) columns differ in length");
@@ -413,7 +414,8 @@ TIDAL__INLINE int64_t tidal_out_append(tidal_out *out, uint32_t k, const void *s
 #define TIDAL__PUSH(name, T)                                                                      \
   TIDAL__INLINE int64_t tidal_out_push_##name(tidal_out *out, uint32_t k, T v) {                 \
     tidal__buf *s = &out->s[k];                                                                  \
-    if (__builtin_expect(s->cap - s->len < sizeof(T), 0)) TIDAL_TRY(tidal__out_grow(out, k, sizeof(T))); \
+    if (__builtin_expect(s->cap - s->len < sizeof(T), 0))                                        \
+      TIDAL_TRY(tidal__out_grow(out, k, sizeof(T)));                                             \
     __builtin_memcpy(s->ptr + s->len, &v, sizeof(T));                                            \
     s->len += (uint32_t)sizeof(T);                                                               \
     return 0;                                                                                    \
@@ -427,7 +429,8 @@ TIDAL__INLINE int64_t tidal_out_push_string(tidal_out *out, uint32_t k, const vo
   return tidal_out_push_u64(out, k, out->s[k + 1].len);
 }
 
-/** Append one bool to the bool column at slices k (words), k+1 (tail, written by finish). */
+/** Append one bool to the bool column at slices k (words), k+1 (tail, written by finish unless
+ *  the body appended the tail slice itself). Do not mix with appending words directly. */
 TIDAL__INLINE int64_t tidal_out_push_bool(tidal_out *out, uint32_t k, bool bit) {
   tidal__buf *s = &out->s[k];
   s->partial |= (uint64_t)(bit ? 1u : 0u) << s->nbits;
@@ -570,6 +573,21 @@ void *tidal_persist_alloc(uint32_t size) {
   tidal__heap_ready();
   if (size > 0x7ffffff0u) return NULL;
   uint32_t sz = (uint32_t)tidal__round8(size);
+  if (h->nchunks == 1 && h->cur == 0 && h->top == h->chunk[0].start) {
+    /* The arena holds nothing live (e.g. during tidal_init or tidal_describe): carve the block
+     * off the bottom of its only chunk, so init-time state does not split the arena. */
+    tidal__chunk *c = &h->chunk[0];
+    if (c->end - c->start < sz && tidal__mem_end() == c->end) {
+      if (!tidal__grow(sz - (c->end - c->start))) return NULL;
+      c->end = (uint32_t)tidal__mem_end();
+    }
+    if (c->end - c->start >= sz) {
+      uint32_t p = c->start;
+      c->start += sz;
+      h->top = c->start;
+      return (void *)(uintptr_t)p;
+    }
+  }
   if (h->pend - h->ptop < sz) {
     if (h->pend && tidal__mem_end() == h->pend) { /* extend the current block in place */
       if (!tidal__grow(sz - (h->pend - h->ptop))) return NULL;
@@ -593,11 +611,11 @@ typedef struct tidal__parser {
   int depth;         /* nesting, bounded */
 } tidal__parser;
 
-static void tidal__ws(tidal__parser *p) {
+__attribute__((noinline)) static void tidal__ws(tidal__parser *p) {
   while (*p->s == ' ' || *p->s == '\t' || *p->s == '\n' || *p->s == '\r') p->s++;
 }
 
-static int tidal__eat(tidal__parser *p, char c) {
+__attribute__((noinline)) static int tidal__eat(tidal__parser *p, char c) {
   tidal__ws(p);
   if (*p->s != c) return 0;
   p->s++;
@@ -626,7 +644,7 @@ static int tidal__streq(const char *a, const char *b) {
   return *a == *b;
 }
 
-static int tidal__slice(tidal__parser *p, uint8_t elem, uint8_t role) {
+__attribute__((noinline)) static int tidal__slice(tidal__parser *p, uint8_t elem, uint8_t role) {
   tidal_plan *pl = p->plan;
   if (pl->nslices >= TIDAL_MAX_SLICES) return 0;
   pl->elem[pl->nslices] = elem;
@@ -671,42 +689,44 @@ static int tidal__type(tidal__parser *p, int first) {
       if (first) pl->rows_rule = TIDAL_ROWS_UNIT;
     }
   } else {
-    uint32_t n = tidal__ident(p, w, sizeof w);
-    uint8_t elem = 0;
-    if (!n) ok = 0;
-    else if (tidal__streq(w, "u8") || tidal__streq(w, "i8")) elem = 1;
-    else if (tidal__streq(w, "u16") || tidal__streq(w, "i16")) elem = 2;
-    else if (tidal__streq(w, "u32") || tidal__streq(w, "i32") || tidal__streq(w, "f32") ||
-             tidal__streq(w, "char")) elem = 4;
-    else if (tidal__streq(w, "u64") || tidal__streq(w, "i64") || tidal__streq(w, "f64") ||
-             tidal__streq(w, "usize") || tidal__streq(w, "isize")) elem = 8;
-    else if (tidal__streq(w, "u128") || tidal__streq(w, "i128")) elem = 16;
-    if (elem) {
+    /* Leaf and generic types, table-driven (keeps the module small): elem > 0 is a primitive of
+     * that size; otherwise kind: 1 string, 2 bool, 3 unit, 4 vec, 5 option, 6 result, 7 enum. */
+    static const struct { char name[7]; uint8_t elem, kind; } words[] = {
+        {"u8", 1, 0},     {"i8", 1, 0},     {"u16", 2, 0},    {"i16", 2, 0},   {"u32", 4, 0},
+        {"i32", 4, 0},    {"f32", 4, 0},    {"char", 4, 0},   {"u64", 8, 0},   {"i64", 8, 0},
+        {"f64", 8, 0},    {"usize", 8, 0},  {"isize", 8, 0},  {"u128", 16, 0}, {"i128", 16, 0},
+        {"string", 0, 1}, {"bool", 0, 2},   {"unit", 0, 3},   {"vec", 0, 4},   {"option", 0, 5},
+        {"result", 0, 6}, {"enum", 0, 7},
+    };
+    uint32_t i = 0, nw = sizeof words / sizeof words[0];
+    if (!tidal__ident(p, w, sizeof w)) i = nw;
+    while (i < nw && !tidal__streq(w, words[i].name)) i++;
+    uint8_t elem = i < nw ? words[i].elem : 0, kind = i < nw ? words[i].kind : 0;
+    uint8_t rule = 0;
+    if (i == nw) {
+      ok = 0;
+    } else if (elem) {
       ok = tidal__slice(p, elem, TIDAL_SLICE_PLAIN);
-      if (first) pl->rows_rule = TIDAL_ROWS_VALUES;
-    } else if (!ok) {
-    } else if (tidal__streq(w, "string")) {
-      ok = tidal__slice(p, 8, TIDAL_SLICE_PLAIN) && tidal__slice(p, 1, TIDAL_SLICE_PLAIN);
-      if (first) pl->rows_rule = TIDAL_ROWS_BOUNDS;
-    } else if (tidal__streq(w, "bool")) {
-      ok = tidal__slice(p, 8, TIDAL_SLICE_PLAIN) && tidal__slice(p, 8, TIDAL_SLICE_BOOL_TAIL);
-      if (first) pl->rows_rule = TIDAL_ROWS_BOOL;
-    } else if (tidal__streq(w, "unit")) {
-      ok = tidal__slice(p, 8, TIDAL_SLICE_PLAIN);
-      if (first) pl->rows_rule = TIDAL_ROWS_UNIT;
-    } else if (tidal__streq(w, "vec")) {
+      rule = TIDAL_ROWS_VALUES;
+    } else if (kind == 1 || kind == 2 || kind == 3) { /* string, bool, unit */
+      ok = tidal__slice(p, 8, TIDAL_SLICE_PLAIN) &&
+           (kind == 3 || tidal__slice(p, kind == 1 ? 1 : 8,
+                                      kind == 1 ? TIDAL_SLICE_PLAIN : TIDAL_SLICE_BOOL_TAIL));
+      rule = kind == 1 ? TIDAL_ROWS_BOUNDS : kind == 2 ? TIDAL_ROWS_BOOL : TIDAL_ROWS_UNIT;
+    } else if (kind == 4) { /* vec<T>: bounds, then T */
       ok = tidal__slice(p, 8, TIDAL_SLICE_PLAIN) && tidal__eat(p, '<') && tidal__type(p, 0) &&
            tidal__eat(p, '>');
-      if (first) pl->rows_rule = TIDAL_ROWS_BOUNDS;
-    } else if (tidal__streq(w, "option") || tidal__streq(w, "result")) {
-      int is_result = w[0] == 'r';
+      rule = TIDAL_ROWS_BOUNDS;
+    } else if (kind == 5 || kind == 6) { /* option<T>, result<S, E>: counts, words, tail, ... */
       ok = tidal__slice(p, 8, TIDAL_SLICE_PLAIN) && tidal__slice(p, 8, TIDAL_SLICE_PLAIN) &&
            tidal__slice(p, 8, TIDAL_SLICE_BOOL_TAIL) && tidal__eat(p, '<') && tidal__type(p, 0) &&
-           (!is_result || (tidal__eat(p, ',') && tidal__type(p, 0))) && tidal__eat(p, '>');
-      if (first) pl->rows_rule = TIDAL_ROWS_RANKSEL;
-    } else if (tidal__streq(w, "enum")) {
-      /* Variants: Name | Name(T, ...) | Name{f: T, ...}. All-unit enums are one u8 slice. */
-      uint32_t before = pl->nslices;
+           (kind == 5 || (tidal__eat(p, ',') && tidal__type(p, 0))) && tidal__eat(p, '>');
+      rule = TIDAL_ROWS_RANKSEL;
+    } else { /* enum */
+      /* Variants: Name | Name(T, ...) | Name{f: T, ...}. Each variant's payload in order (a unit
+       * variant's is a unit count), then variant u8 and offset u64. If no variant carries data,
+       * the enum is one u8 slice: unit payloads are only emitted once a data variant appears. */
+      uint32_t pending_units = 0;
       int any_data = 0;
       ok = tidal__eat(p, '{');
       while (ok) {
@@ -717,30 +737,29 @@ static int tidal__type(tidal__parser *p, int first) {
           char close = *p->s == '(' ? ')' : '}';
           int named = *p->s == '{';
           p->s++;
+          for (; ok && pending_units; pending_units--) ok = tidal__slice(p, 8, TIDAL_SLICE_PLAIN);
           any_data = 1;
-          ok = tidal__fields(p, close, named, 0, &count);
+          ok = ok && tidal__fields(p, close, named, 0, &count);
           if (ok && count == 0) ok = tidal__slice(p, 8, TIDAL_SLICE_PLAIN);
+        } else if (any_data) {
+          ok = tidal__slice(p, 8, TIDAL_SLICE_PLAIN);
         } else {
-          ok = tidal__slice(p, 8, TIDAL_SLICE_PLAIN); /* unit payload (dropped if all unit) */
+          pending_units++;
         }
         if (!ok || tidal__eat(p, '}')) break;
         if (!tidal__eat(p, ',')) ok = 0;
         else if (tidal__eat(p, '}')) break;
       }
       if (ok && !any_data) {
-        pl->nslices = before;
-        ok = tidal__slice(p, 1, TIDAL_SLICE_PLAIN);
-        if (first) pl->rows_rule = TIDAL_ROWS_VALUES;
+        ok = pending_units > 0 && pending_units <= 256 && tidal__slice(p, 1, TIDAL_SLICE_PLAIN);
+        rule = TIDAL_ROWS_VALUES;
       } else if (ok) {
-        if (first) {
-          pl->rows_rule = TIDAL_ROWS_ENUM;
-          pl->rows_aux = (uint8_t)pl->nslices;
-        }
+        if (first) pl->rows_aux = (uint8_t)pl->nslices;
         ok = tidal__slice(p, 1, TIDAL_SLICE_PLAIN) && tidal__slice(p, 8, TIDAL_SLICE_PLAIN);
+        rule = TIDAL_ROWS_ENUM;
       }
-    } else {
-      ok = 0;
     }
+    if (first) pl->rows_rule = rule;
   }
   p->depth--;
   return ok;
@@ -770,15 +789,19 @@ int64_t tidal_batch_view(tidal_batch *b, const tidal_plan *plan, uint32_t ptr, u
   uint64_t w0 = hdr[0];
   if (w0 & 7u || w0 < 8 || w0 > len) return tidal_guest_fail_at("input: bad header word 0:", w0);
   uint32_t n = (uint32_t)(w0 / 8 - 1);
-  if (n != plan->nslices) return tidal_guest_fail_at("input: slice count differs from schema, got", n);
+  if (n != plan->nslices)
+    return tidal_guest_fail_at("input: slice count differs from schema, got", n);
   uint64_t start = w0;
   for (uint32_t k = 0; k < n; k++) {
     uint64_t end = hdr[k + 1];
     if (end < start || end > len) return tidal_guest_fail_at("input: bad end offset of slice", k);
-    if ((end - start) % plan->elem[k]) return tidal_guest_fail_at("input: slice length not a multiple of its element, slice", k);
+    if ((end - start) % plan->elem[k])
+      return tidal_guest_fail_at("input: slice length not a multiple of its element, slice", k);
     if (plan->role[k] == TIDAL_SLICE_BOOL_TAIL) {
-      if (end - start != 16) return tidal_guest_fail_at("input: bool tail is not 2 words, slice", k);
-      if (((const uint64_t *)(uintptr_t)(ptr + start))[1] >= 64) return tidal_guest_fail_at("input: bool tail bit count >= 64, slice", k);
+      if (end - start != 16)
+        return tidal_guest_fail_at("input: bool tail is not 2 words, slice", k);
+      if (((const uint64_t *)(uintptr_t)(ptr + start))[1] >= 64)
+        return tidal_guest_fail_at("input: bool tail bit count >= 64, slice", k);
     }
     start = tidal__round8(end);
   }
@@ -795,7 +818,8 @@ int64_t tidal_batch_view(tidal_batch *b, const tidal_plan *plan, uint32_t ptr, u
     case TIDAL_ROWS_BOUNDS: rows = s0.len / 8; break;
     case TIDAL_ROWS_UNIT:
       if (s0.len != 8) return tidal_guest_fail("input: unit count slice is not one word");
-      if (*(const uint64_t *)(const void *)s0.ptr > UINT32_MAX) return tidal_guest_fail("input: unit count too large");
+      if (*(const uint64_t *)(const void *)s0.ptr > UINT32_MAX)
+        return tidal_guest_fail("input: unit count too large");
       rows = (uint32_t)*(const uint64_t *)(const void *)s0.ptr;
       break;
     case TIDAL_ROWS_BOOL:
@@ -861,16 +885,22 @@ int64_t tidal__out_grow(tidal_out *out, uint32_t k, uint32_t need) {
 int64_t tidal_out_finish(tidal_out *out) {
   const tidal_plan *pl = out->plan;
   uint32_t n = pl->nslices;
-  /* Bool tails: the builder kept the partial word with the words slice. */
-  for (uint32_t k = 0; k < n; k++) {
-    if (pl->role[k] != TIDAL_SLICE_BOOL_TAIL || k == 0) continue;
-    uint64_t tail[2] = {out->s[k - 1].partial, out->s[k - 1].nbits};
-    out->s[k].len = 0;
-    TIDAL_TRY(tidal_out_append(out, k, tail, 16));
+  /* Bool tails: written from the partial word tidal_out_push_bool kept with the words slice,
+   * unless the body wrote the tail itself (e.g. copying a bool column through): then it must be
+   * a valid tail. */
+  for (uint32_t k = 1; k < n; k++) {
+    if (pl->role[k] != TIDAL_SLICE_BOOL_TAIL) continue;
+    if (out->s[k].len == 0) {
+      uint64_t tail[2] = {out->s[k - 1].partial, out->s[k - 1].nbits};
+      TIDAL_TRY(tidal_out_append(out, k, tail, 16));
+    } else if (out->s[k].len != 16 || ((const uint64_t *)(const void *)out->s[k].ptr)[1] >= 64) {
+      return tidal_guest_fail_at("output: bool tail must be 2 words, bit count < 64, slice", k);
+    }
   }
   uint64_t total = 8u * (n + 1u);
   for (uint32_t k = 0; k < n; k++) {
-    if (out->s[k].len % pl->elem[k]) return tidal_guest_fail_at("output: slice length not a multiple of its element, slice", k);
+    if (out->s[k].len % pl->elem[k])
+      return tidal_guest_fail_at("output: slice length not a multiple of its element, slice", k);
     total = tidal__round8(total + out->s[k].len);
   }
   if (total > 0x7ffffff8u) return tidal_guest_fail("output: encoding larger than 2 GiB");

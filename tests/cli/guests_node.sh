@@ -160,6 +160,16 @@ check split_words_many split_words split_words "(string, i64)" "(string, i64)" "
 
 run_checks
 
+# ---- module shape: no imports, and wabt (what tidal's host uses) accepts every module ----------
+for f in "$G"/*.wasm; do
+  n=$(node -e 'const fs = require("fs"); console.log(WebAssembly.Module.imports(new WebAssembly.Module(fs.readFileSync(process.argv[1]))).length)' "$f")
+  [ "$n" = 0 ] || fail "$(basename "$f") has $n imports (examples must have none)"
+  if command -v wasm2c > /dev/null 2>&1; then
+    wasm-validate "$f" && wasm2c "$f" -o "$T/w2c.c" || fail "$(basename "$f") rejected by wabt"
+  fi
+done
+echo "ok: module shape"
+
 # ---- describe -----------------------------------------------------------------------------------
 got=$(node "$H/run_guest.mjs" "$G/lowercase.wasm" --describe)
 [ "$got" = $'lowercase: (string, i64) -> (string, i64)\nlowercase_str: string -> string' ] ||

@@ -21,11 +21,11 @@ const die = (msg, code = 1) => { throw new GuestError(msg, code); };
 
 /**
  * Instantiate `wasmBytes` as tidal's host would (imports checked, ABI exports required, tidal_init
- * called with `config` if exported). Returns {exports, memoryBytes(), describe(), call(name, input)}
+ * called with `config` if exported; tidal.log text goes to onLog(text), by default to stderr). Returns {exports, memoryBytes(), describe(), call(name, input)}
  * where call runs one operator call exactly as the ABI's "A call" section says and returns a Buffer
  * copy of the output encoding. Throws GuestError on any refusal, trap or guest error.
  */
-export function loadGuest(wasmBytes, { config = "", name = "module" } = {}) {
+export function loadGuest(wasmBytes, { config = "", name = "module", onLog = null } = {}) {
   let module;
   try {
     module = new WebAssembly.Module(wasmBytes);
@@ -41,7 +41,9 @@ export function loadGuest(wasmBytes, { config = "", name = "module" } = {}) {
           const b = new Uint8Array(memory.buffer);
           ptr >>>= 0; len >>>= 0;
           if (ptr + len > b.length) die("tidal.log: range outside memory");
-          process.stderr.write(`[guest] ${Buffer.from(b.subarray(ptr, ptr + len)).toString("utf8")}\n`);
+          const text = Buffer.from(b.subarray(ptr, ptr + len)).toString("utf8");
+          if (onLog) onLog(text);
+          else process.stderr.write(`[guest] ${text}\n`);
         },
       };
     } else {

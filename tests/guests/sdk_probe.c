@@ -52,7 +52,8 @@ TIDAL_OPERATOR(count_up, "u64", "u64") {
 }
 
 /* Input [bytes]: a persistent block of that size, filled with 0xAB; returns [address, size, and
- * whether every earlier block still holds its fill]. Interleaves persistent blocks with the arena. */
+ * whether every earlier block still holds its fill]. Interleaves persistent blocks with the
+ * arena. */
 static uint8_t *blocks[64];
 static uint32_t block_len[64];
 static uint32_t nblocks;
@@ -134,3 +135,21 @@ ROWS(rows_nested, "(result<vec<string>, enum{A{x: u8, y: bool}, B}>, (u128, ()))
 
 /* A schema the SDK cannot parse: every call fails with a clear message. */
 TIDAL_OPERATOR(bad_schema, "map<u8, u8>", "u64") { return tidal_out_finish(out); }
+
+/* A bool column copied through wholesale (words and tail appended as bytes, no push_bool). */
+TIDAL_OPERATOR(copy_bools, "bool", "bool") {
+  tidal_bytes w = tidal_batch_slice(in, 0), t = tidal_batch_slice(in, 1);
+  TIDAL_TRY(tidal_out_append(out, 0, w.ptr, w.len));
+  TIDAL_TRY(tidal_out_append(out, 1, t.ptr, t.len));
+  return tidal_out_finish(out);
+}
+
+/* Logs one line through the optional tidal.log import (so this module imports it), passes input
+ * through unchanged. */
+TIDAL_OPERATOR(log_rows, "u64", "u64") {
+  tidal_col_u64 v;
+  TIDAL_TRY(tidal_batch_u64(in, 0, &v));
+  tidal_log("log_rows: hello from the guest");
+  TIDAL_TRY(tidal_out_append(out, 0, v.v, v.n * 8u));
+  return tidal_out_finish(out);
+}

@@ -28,8 +28,11 @@ process.on("uncaughtException", (e) => {
 const u64s = (buf) => decode("u64", buf).map(Number);
 const enc64 = (xs) => encode("u64", xs.map(BigInt));
 
-// ---- init hook, persistent copy of the config, state across calls ----
-const g = loadGuest(wasm, { config: "héllo wörld" });
+// ---- init hook, persistent copy of the config, state across calls; tidal.log ----
+const logged = [];
+const g = loadGuest(wasm, { config: "héllo wörld", onLog: (t) => logged.push(t) });
+check(WebAssembly.Module.imports(new WebAssembly.Module(wasm)).map((i) => `${i.module}.${i.name}`).join() === "tidal.log", "sdk_probe imports exactly tidal.log");
+check(u64s(g.call("log_rows", enc64([5, 6]))).join() === "5,6" && logged.join() === "log_rows: hello from the guest", `tidal.log: ${JSON.stringify(logged)}`);
 check(JSON.stringify(decode("string", g.call("get_config", enc64([1, 2, 3])))) === JSON.stringify(["héllo wörld", "héllo wörld", "héllo wörld"]), "get_config");
 check(u64s(g.call("running_sum", enc64([1, 2, 3]))).join() === "1,3,6", "running_sum first call");
 check(u64s(g.call("running_sum", enc64([10]))).join() === "16", "running_sum keeps state");
@@ -87,6 +90,8 @@ for (const n of [0, 1, 63, 64, 65, 128, 130, 1000]) {
   check(bits.length === n && bits.every((b, i) => b === (vals[i] % 2 === 1)), `odd(${n})`);
   const neg = decode("bool", g.call("negate", encode("bool", bits)));
   check(neg.length === n && neg.every((b, i) => b === !bits[i]), `negate(${n})`);
+  const copied = g.call("copy_bools", encode("bool", bits));
+  check(Buffer.from(copied).equals(Buffer.from(encode("bool", bits))), `copy_bools(${n})`);
 }
 
 // ---- errors ----
