@@ -1,0 +1,705 @@
+/*
+** wasm_op_test.c: WASM operators (include/tidal/wasm_op.h): the example guests in every mode
+** through the runner and through dataflows of W = 2 workers, schema checks at attach time, row
+** counts at run time, instance reuse and replacement, and every hostile guest giving a clear
+** error that names the operator, the module, the export and the time, with the host alive.
+** Expected outputs are computed here independently of the guests (plain C on the same rows).
+*/
+#include "wasm_util.h"
+
+#include <ctype.h>
+
+/* ---- helpers ------------------------------------------------------------------------------ */
+
+static tidal_schema *schema(const char *text) {
+  tidal_schema *s = NULL;
+  tidal_error e;
+  if (tidal_schema_parse(text, strlen(text), NULL, &s, &e)) TEST_FAIL("schema %s: %s", text, e.msg);
+  return s;
+}
+
+/* A batch from JSON rows (n of them). */
+static tidal_batch *json_batch(const tidal_schema *s, const char *const *rows, size_t n) {
+  tidal_builder *b;
+  CHECK_OK(tidal_builder_new(s, NULL, &b));
+  tidal_error e;
+  for (size_t i = 0; i < n; i++)
+    if (tidal_builder_push_json(b, rows[i], strlen(rows[i]), &e)) TEST_FAIL("%s: %s", rows[i], e.msg);
+  tidal_batch *out;
+  CHECK_OK(tidal_batch_from_builder(b, &out));
+  tidal_builder_free(b);
+  return out;
+}
+
+/* A u64 batch of n values v0, v0+1, ... */
+static tidal_batch *u64_batch(const tidal_schema *s, size_t n, uint64_t v0) {
+  tidal_builder *b;
+  CHECK_OK(tidal_builder_new(s, NULL, &b));
+  for (size_t i = 0; i < n; i++) CHECK_OK(tidal_builder_push_u64(b, v0 + i));
+  tidal_batch *out;
+  CHECK_OK(tidal_batch_from_builder(b, &out));
+  tidal_builder_free(b);
+  return out;
+}
+
+/* Row i of a batch as JSON, into buf. */
+static const char *row_json(const tidal_batch *b, size_t i, char *buf, size_t cap) {
+  tidal_buffer out;
+  tidal_buffer_init(&out, NULL);
+  CHECK_OK(tidal_view_row_json(tidal_batch_view_of(b), i, &out));
+  snprintf(buf, cap, "%.*s", (int)out.len, (const char *)out.data);
+  tidal_buffer_reset(&out);
+  return buf;
+}
+
+static tidal_wasm_module *load_example(tidal_wasm_engine *e, const char *name) {
+  char p[1024];
+  snprintf(p, sizeof p, "%s/../../examples/guests/%s.wasm", TIDAL_WASM_TEST_DIR, name);
+  tidal_wasm_module *m = NULL;
+  tidal_error err;
+  int rc = tidal_wasm_module_load_file(e, p, &m, &err);
+  if (rc) TEST_FAIL("loading %s: %s (did the build make the example guests?)", p, err.msg);
+  return m;
+}
+
+static tidal_wasm_runner *runner(tidal_wasm_module *m, const char *exp, const tidal_schema *s,
+                                 tidal_wasm_mode mode, const char *field) {
+  tidal_wasm_op_config cfg;
+  tidal_wasm_op_config_init(&cfg);
+  cfg.mode = mode;
+  cfg.update_field = field;
+  tidal_wasm_runner *r = NULL;
+  tidal_error err;
+  int rc = tidal_wasm_runner_new(m, exp, s, &cfg, NULL, NULL, &r, &err);
+  if (rc) TEST_FAIL("runner %s: %s", exp, err.msg);
+  return r;
+}
+
+/* The message must name the operator, module, export and time, and contain `cause`. */
+static void check_msg(const tidal_error *e, const char *module, const char *exp, uint64_t time,
+                      const char *cause) {
+  char want[256];
+  snprintf(want, sizeof want, "module '%s', export '%s'", module, exp);
+  if (!strstr(e->msg, want)) TEST_FAIL("'%s' not in: %s", want, e->msg);
+  snprintf(want, sizeof want, "wasm operator 'wasm:%s'", exp);
+  if (!strstr(e->msg, want)) TEST_FAIL("'%s' not in: %s", want, e->msg);
+  snprintf(want, sizeof want, "at time %llu", (unsigned long long)time);
+  if (!strstr(e->msg, want)) TEST_FAIL("'%s' not in: %s", want, e->msg);
+  if (!strstr(e->msg, cause)) TEST_FAIL("'%s' not in: %s", cause, e->msg);
+}
+
+static const char *const WORDS[] = {
+    "[\"The\", 1]",  "[\"Cat\", 2]", "[\"and\", 1]",     "[\"the\", -1]", "[\"DOG\", 5]",
+    "[\"\", 1]",     "[\"a\", 7]",   "[\"Ünïcode\", 1]", "[\"MiXeD-42\", 3]", "[\"is\", 0]",
+};
+#define NWORDS (sizeof WORDS / sizeof WORDS[0])
+
+/* ---- the example guests through the runner ------------------------------------------------ */
+
+TEST(lowercase_map_matches_plain_c) {
+  tidal_wasm_engine *e = wt_engine();
+  tidal_wasm_module *m = load_example(e, "lowercase");
+  tidal_schema *s = schema("(string, i64)");
+  tidal_wasm_runner *r = runner(m, "lowercase", s, TIDAL_WASM_MAP, NULL);
+  CHECK(tidal_schema_equal(tidal_wasm_runner_output_schema(r), s));
+  tidal_batch *in = json_batch(s, WORDS, NWORDS);
+  for (uint64_t t = 0; t < 3; t++) { /* the same instance, three calls */
+    tidal_batch *out = NULL;
+    tidal_error err;
+    CHECK_OK(tidal_wasm_runner_run(r, t, in, &out, &err));
+    CHECK(out != NULL && out != in);
+    CHECK_EQ_INT(tidal_batch_rows(out), NWORDS);
+    const tidal_batch_view *iv = tidal_batch_view_of(in), *ov = tidal_batch_view_of(out);
+    for (size_t i = 0; i < NWORDS; i++) {
+      size_t n1, n2;
+      const char *a = tidal_view_str(iv, 0, i, &n1), *b = tidal_view_str(ov, 0, i, &n2);
+      CHECK_EQ_INT(n1, n2);
+      for (size_t j = 0; j < n1; j++) {
+        unsigned char c = (unsigned char)a[j];
+        CHECK_EQ_INT((unsigned char)b[j], c < 0x80 ? tolower(c) : c);
+      }
+      CHECK_EQ_INT(((const int64_t *)ov->slices[2].data)[i], ((const int64_t *)iv->slices[2].data)[i]);
+    }
+    tidal_batch_unref(out);
+  }
+  tidal_wasm_runner_stats st;
+  tidal_wasm_runner_get_stats(r, &st);
+  CHECK_EQ_U64(st.calls, 3);
+  CHECK_EQ_U64(st.instances, 1);
+  CHECK_EQ_U64(st.rows_in, 3 * NWORDS);
+  CHECK_EQ_U64(st.bytes_in, 3 * tidal_batch_encoded_len(in));
+  tidal_batch_unref(in);
+  tidal_wasm_runner_free(r);
+  tidal_schema_unref(s);
+  tidal_wasm_module_free(m);
+  tidal_wasm_engine_free(e);
+}
+
+TEST(stopwords_filter_keeps_rows_without_copying_through_the_guest) {
+  tidal_wasm_engine *e = wt_engine();
+  tidal_wasm_module *m = load_example(e, "stopwords");
+  tidal_schema *s = schema("(string, i64)");
+  tidal_wasm_runner *r = runner(m, "stopwords", s, TIDAL_WASM_FILTER, NULL);
+  CHECK(tidal_schema_equal(tidal_wasm_runner_output_schema(r), s));
+  tidal_batch *in = json_batch(s, WORDS, NWORDS);
+  tidal_batch *out = NULL;
+  tidal_error err;
+  CHECK_OK(tidal_wasm_runner_run(r, 4, in, &out, &err));
+  /* "the", "and", "a", "is" are stopwords; "The" is not (case-sensitive). */
+  const char *want[] = {"[\"The\",1]", "[\"Cat\",2]", "[\"DOG\",5]", "[\"\",1]",
+                        "[\"Ünïcode\",1]", "[\"MiXeD-42\",3]"};
+  CHECK_EQ_INT(tidal_batch_rows(out), 6);
+  char buf[128];
+  for (size_t i = 0; i < 6; i++) CHECK_STR(row_json(out, i, buf, sizeof buf), want[i]);
+  tidal_batch_unref(out);
+  /* Every row kept: the same batch comes back (a new reference, no copy). */
+  const char *keep_all[] = {"[\"x\", 1]", "[\"y\", 2]"};
+  tidal_batch *in2 = json_batch(s, keep_all, 2);
+  CHECK_OK(tidal_wasm_runner_run(r, 5, in2, &out, &err));
+  CHECK(out == in2);
+  tidal_batch_unref(out);
+  tidal_batch_unref(in2);
+  /* No row kept: no batch. */
+  const char *keep_none[] = {"[\"the\", 1]", "[\"of\", 2]"};
+  in2 = json_batch(s, keep_none, 2);
+  CHECK_OK(tidal_wasm_runner_run(r, 6, in2, &out, &err));
+  CHECK(out == NULL);
+  tidal_batch_unref(in2);
+  tidal_batch_unref(in);
+  tidal_wasm_runner_free(r);
+  tidal_schema_unref(s);
+  tidal_wasm_module_free(m);
+  tidal_wasm_engine_free(e);
+}
+
+TEST(filter_bits_across_words) {
+  tidal_wasm_engine *e = wt_engine();
+  tidal_wasm_module *m = wt_load(e, "op_hostile");
+  tidal_schema *s = schema("u64");
+  tidal_wasm_runner *r = runner(m, "bits_alt", s, TIDAL_WASM_FILTER, NULL);
+  size_t sizes[] = {1, 63, 64, 65, 130, 1000};
+  for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+    size_t n = sizes[k];
+    tidal_batch *in = u64_batch(s, n, 100), *out = NULL;
+    tidal_error err;
+    CHECK_OK(tidal_wasm_runner_run(r, k, in, &out, &err));
+    CHECK(out != NULL);
+    CHECK_EQ_INT(tidal_batch_rows(out), (n + 1) / 2);
+    const uint64_t *v = tidal_batch_view_of(out)->slices[0].data;
+    for (size_t i = 0; i < (n + 1) / 2; i++) CHECK_EQ_U64(v[i], 100 + 2 * i);
+    tidal_batch_unref(out);
+    tidal_batch_unref(in);
+  }
+  tidal_wasm_runner_free(r);
+  tidal_schema_unref(s);
+  tidal_wasm_module_free(m);
+  tidal_wasm_engine_free(e);
+}
+
+TEST(tally_updates_the_diff_column_u64_over_i64) {
+  tidal_wasm_engine *e = wt_engine();
+  tidal_wasm_module *m = load_example(e, "tally");
+  tidal_schema *s = schema("(string, i64)");
+  tidal_wasm_runner *r = runner(m, "tally", s, TIDAL_WASM_UPDATE, "1");
+  CHECK(tidal_schema_equal(tidal_wasm_runner_output_schema(r), s));
+  tidal_batch *in = json_batch(s, WORDS, NWORDS), *out = NULL;
+  tidal_error err;
+  CHECK_OK(tidal_wasm_runner_run(r, 0, in, &out, &err));
+  CHECK_EQ_INT(tidal_batch_rows(out), NWORDS);
+  const tidal_batch_view *iv = tidal_batch_view_of(in), *ov = tidal_batch_view_of(out);
+  for (size_t i = 0; i < NWORDS; i++) {
+    size_t n1, n2;
+    const char *a = tidal_view_str(iv, 0, i, &n1), *b = tidal_view_str(ov, 0, i, &n2);
+    CHECK(n1 == n2 && memcmp(a, b, n1) == 0); /* the text column is untouched */
+    int64_t d = ((const int64_t *)iv->slices[2].data)[i];
+    CHECK_EQ_INT(((const int64_t *)ov->slices[2].data)[i], (int64_t)n1 + d);
+  }
+  tidal_batch_unref(out);
+  tidal_batch_unref(in);
+  tidal_wasm_runner_free(r);
+  /* A struct stream of the same shape is another schema: refused at attach time. */
+  tidal_schema *named = schema("{text: string, diff: i64}");
+  tidal_wasm_op_config cfg;
+  tidal_wasm_op_config_init(&cfg);
+  cfg.mode = TIDAL_WASM_UPDATE;
+  cfg.update_field = "diff";
+  CHECK_ERR(tidal_wasm_runner_new(m, "tally", named, &cfg, NULL, NULL, &r, &err), TIDAL_EMISMATCH);
+  tidal_schema_unref(named);
+  tidal_schema_unref(s);
+  tidal_wasm_module_free(m);
+  tidal_wasm_engine_free(e);
+}
+
+TEST(split_words_flat_map) {
+  tidal_wasm_engine *e = wt_engine();
+  tidal_wasm_module *m = load_example(e, "split_words");
+  tidal_schema *s = schema("(string, i64)");
+  tidal_wasm_runner *r = runner(m, "split_words", s, TIDAL_WASM_FLAT_MAP, NULL);
+  const char *lines[] = {"[\"the quick  brown\\tfox\", 1]", "[\"\", 2]", "[\"   \", 3]",
+                         "[\"jumps\", 4]", "[\" over\\nthe lazy dog \", 5]"};
+  tidal_batch *in = json_batch(s, lines, 5), *out = NULL;
+  tidal_error err;
+  CHECK_OK(tidal_wasm_runner_run(r, 9, in, &out, &err));
+  const char *want[] = {"[\"the\",1]", "[\"quick\",1]", "[\"brown\",1]", "[\"fox\",1]",
+                        "[\"jumps\",4]", "[\"over\",5]", "[\"the\",5]", "[\"lazy\",5]",
+                        "[\"dog\",5]"};
+  CHECK_EQ_INT(tidal_batch_rows(out), 9);
+  char buf[128];
+  for (size_t i = 0; i < 9; i++) CHECK_STR(row_json(out, i, buf, sizeof buf), want[i]);
+  tidal_batch_unref(out);
+  tidal_batch_unref(in);
+  /* Only whitespace: no rows, no batch. */
+  const char *blank[] = {"[\" \", 1]"};
+  in = json_batch(s, blank, 1);
+  CHECK_OK(tidal_wasm_runner_run(r, 10, in, &out, &err));
+  CHECK(out == NULL);
+  tidal_batch_unref(in);
+  tidal_wasm_runner_free(r);
+  tidal_schema_unref(s);
+  tidal_wasm_module_free(m);
+  tidal_wasm_engine_free(e);
+}
+
+/* ---- schema checks at attach time ----------------------------------------------------------- */
+
+static void refuse(tidal_wasm_module *m, const char *exp, const char *stream, tidal_wasm_mode mode,
+                   const char *field, int code, const char *a, const char *b) {
+  tidal_schema *s = schema(stream);
+  tidal_wasm_op_config cfg;
+  tidal_wasm_op_config_init(&cfg);
+  cfg.mode = mode;
+  cfg.update_field = field;
+  tidal_wasm_runner *r = (tidal_wasm_runner *)1;
+  tidal_error err;
+  CHECK_ERR(tidal_wasm_runner_new(m, exp, s, &cfg, NULL, NULL, &r, &err), code);
+  CHECK(r == NULL);
+  if (a && !strstr(err.msg, a)) TEST_FAIL("'%s' not in: %s", a, err.msg);
+  if (b && !strstr(err.msg, b)) TEST_FAIL("'%s' not in: %s", b, err.msg);
+  tidal_schema_unref(s);
+}
+
+TEST(schema_mismatches_refused_with_both_schemas) {
+  tidal_wasm_engine *e = wt_engine();
+  tidal_wasm_module *lower = load_example(e, "lowercase"), *tally = load_example(e, "tally");
+  tidal_wasm_module *hostile = wt_load(e, "op_hostile");
+  /* Input schema differs: both named. */
+  refuse(lower, "lowercase", "u64", TIDAL_WASM_MAP, NULL, TIDAL_EMISMATCH, "u64", "(string, i64)");
+  refuse(lower, "lowercase", "(string, i32)", TIDAL_WASM_MAP, NULL, TIDAL_EMISMATCH,
+         "(string, i32)", "(string, i64)");
+  refuse(hostile, "wrong_in", "u64", TIDAL_WASM_FLAT_MAP, NULL, TIDAL_EMISMATCH, "u64", "string");
+  /* A filter needs a bool output. */
+  refuse(lower, "lowercase", "(string, i64)", TIDAL_WASM_FILTER, NULL, TIDAL_EMISMATCH,
+         "needs output bool", "(string, i64) -> (string, i64)");
+  /* An update needs the field's type (u64 over the string field 0 is refused; over i64 ok). */
+  refuse(tally, "tally", "(string, i64)", TIDAL_WASM_UPDATE, "0", TIDAL_EMISMATCH, "u64", "string");
+  refuse(tally, "tally", "(string, i64)", TIDAL_WASM_UPDATE, "2", TIDAL_EINVAL, "no field '2'", NULL);
+  refuse(tally, "tally", "(string, i64)", TIDAL_WASM_UPDATE, NULL, TIDAL_EINVAL, "needs a field", NULL);
+  refuse(hostile, "echo", "u64", TIDAL_WASM_UPDATE, "0", TIDAL_EINVAL, "tuple or struct", NULL);
+  /* No such export: the message lists those there are. */
+  refuse(lower, "uppercase", "(string, i64)", TIDAL_WASM_MAP, NULL, TIDAL_ENOENT, "uppercase",
+         "lowercase_str");
+  tidal_wasm_module_free(hostile);
+  tidal_wasm_module_free(tally);
+  tidal_wasm_module_free(lower);
+  tidal_wasm_engine_free(e);
+}
+
+TEST(mode_names_parse) {
+  tidal_wasm_mode m;
+  const char *f;
+  tidal_error err;
+  CHECK_OK(tidal_wasm_mode_parse("map", &m, &f, &err));
+  CHECK(m == TIDAL_WASM_MAP && f == NULL);
+  CHECK_OK(tidal_wasm_mode_parse("batch", &m, &f, &err));
+  CHECK(m == TIDAL_WASM_FLAT_MAP);
+  CHECK_OK(tidal_wasm_mode_parse("update:diff", &m, &f, &err));
+  CHECK(m == TIDAL_WASM_UPDATE && !strcmp(f, "diff"));
+  CHECK_ERR(tidal_wasm_mode_parse("reduce", &m, &f, &err), TIDAL_EINVAL);
+  CHECK(strstr(err.msg, "reduce") && strstr(err.msg, "flat_map"));
+  CHECK_ERR(tidal_wasm_mode_parse("update:", &m, &f, &err), TIDAL_EINVAL);
+  CHECK_STR(tidal_wasm_mode_name(TIDAL_WASM_FILTER), "filter");
+}
+
+/* ---- hostile guests at operator level ------------------------------------------------------- */
+
+/* Run export `exp` of module `mod` (test module or example) once on a small u64 batch and expect
+   the error `code` with `cause`; then show the host is fine: the same module's `echo` works. */
+static void expect_fail(tidal_wasm_engine *e, const char *mod, const char *exp, tidal_wasm_mode mode,
+                        const char *field, const char *stream, int code, const char *cause) {
+  tidal_wasm_module *m = wt_load(e, mod);
+  tidal_schema *s = schema(stream);
+  tidal_wasm_runner *r = runner(m, exp, s, mode, field);
+  tidal_batch *in = NULL;
+  if (!strcmp(stream, "u64")) in = u64_batch(s, 5, 1);
+  else {
+    const char *rows[] = {"[1, 2]", "[3, 4]"};
+    in = json_batch(s, rows, 2);
+  }
+  tidal_batch *out = (tidal_batch *)1;
+  tidal_error err;
+  CHECK_ERR(tidal_wasm_runner_run(r, 7, in, &out, &err), code);
+  CHECK(out == NULL);
+  char modname[128];
+  snprintf(modname, sizeof modname, "%s.wasm", mod);
+  check_msg(&err, modname, exp, 7, cause);
+  printf("  %s/%s: %s\n", mod, exp, err.msg);
+  tidal_wasm_runner_stats st;
+  tidal_wasm_runner_get_stats(r, &st);
+  CHECK_EQ_U64(st.errors, 1);
+  CHECK_EQ_U64(st.instances, 1);
+  tidal_wasm_runner_free(r);
+  tidal_batch_unref(in);
+  tidal_schema_unref(s);
+  tidal_wasm_module_free(m);
+  /* Nothing else disturbed: a well-behaved guest still runs on this thread. */
+  m = wt_load(e, "op_hostile");
+  s = schema("u64");
+  r = runner(m, "echo", s, TIDAL_WASM_MAP, NULL);
+  in = u64_batch(s, 3, 40);
+  CHECK_OK(tidal_wasm_runner_run(r, 8, in, &out, &err));
+  CHECK_EQ_U64(((const uint64_t *)tidal_batch_view_of(out)->slices[0].data)[2], 42);
+  tidal_batch_unref(out);
+  tidal_batch_unref(in);
+  tidal_wasm_runner_free(r);
+  tidal_schema_unref(s);
+  tidal_wasm_module_free(m);
+}
+
+TEST(trap_out_of_bounds) {
+  tidal_wasm_engine *e = wt_engine();
+  expect_fail(e, "traps", "oob_load", TIDAL_WASM_MAP, NULL, "u64", TIDAL_ETRAP,
+              "trapped: out of bounds memory access");
+  expect_fail(e, "traps", "oob_store", TIDAL_WASM_MAP, NULL, "u64", TIDAL_ETRAP,
+              "trapped: out of bounds memory access");
+  tidal_wasm_engine_free(e);
+}
+
+TEST(trap_unreachable_div0_stack_overflow) {
+  tidal_wasm_engine *e = wt_engine();
+  expect_fail(e, "traps", "unreachable", TIDAL_WASM_MAP, NULL, "u64", TIDAL_ETRAP, "unreachable");
+  expect_fail(e, "op_hostile", "div0", TIDAL_WASM_MAP, NULL, "u64", TIDAL_ETRAP,
+              "integer divide by zero");
+  expect_fail(e, "op_hostile", "recurse", TIDAL_WASM_FLAT_MAP, NULL, "u64", TIDAL_ETRAP,
+              "call stack exhausted");
+  tidal_wasm_engine_free(e);
+}
+
+TEST(infinite_loop_hits_the_deadline) {
+  tidal_wasm_engine *e = wt_engine_with(0, 50, NULL);
+  double t0 = wt_now_ms();
+  expect_fail(e, "traps", "spin", TIDAL_WASM_MAP, NULL, "u64", TIDAL_ETIMEDOUT, "50 ms deadline");
+  CHECK(wt_now_ms() - t0 < 5000);
+  tidal_wasm_engine_free(e);
+}
+
+TEST(memory_growth_bomb_stops_at_the_cap) {
+  tidal_wasm_engine *e = wt_engine_with(32, 0, NULL);
+  /* grow_bomb grows to the cap (memory.grow then fails) and returns the empty range: not a
+     valid encoding. */
+  expect_fail(e, "traps", "grow_bomb", TIDAL_WASM_MAP, NULL, "u64", TIDAL_ECORRUPT,
+              "not a valid encoding of u64");
+  tidal_wasm_engine_free(e);
+}
+
+TEST(bad_output_ranges_and_bytes) {
+  tidal_wasm_engine *e = wt_engine();
+  expect_fail(e, "op_hostile", "outside", TIDAL_WASM_MAP, NULL, "u64", TIDAL_ERANGE,
+              "outside the guest memory");
+  expect_fail(e, "op_hostile", "unaligned", TIDAL_WASM_FLAT_MAP, NULL, "u64", TIDAL_EGUEST,
+              "not 8-aligned");
+  expect_fail(e, "op_hostile", "bad_bytes", TIDAL_WASM_MAP, NULL, "u64", TIDAL_ECORRUPT,
+              "not a valid encoding of u64");
+  expect_fail(e, "op_hostile", "fail", TIDAL_WASM_MAP, NULL, "u64", TIDAL_EGUEST,
+              "the operator failed on purpose");
+  tidal_wasm_engine_free(e);
+}
+
+TEST(wrong_row_counts_are_errors_not_truncations) {
+  tidal_wasm_engine *e = wt_engine();
+  expect_fail(e, "op_hostile", "zero_rows", TIDAL_WASM_MAP, NULL, "u64", TIDAL_EGUEST,
+              "the output has 0 rows but the input had 5 (mode map");
+  expect_fail(e, "op_hostile", "bits_short", TIDAL_WASM_FILTER, NULL, "u64", TIDAL_EGUEST,
+              "the output has 0 rows but the input had 5 (mode filter");
+  /* flat_map accepts any count: zero rows is fine there. */
+  tidal_wasm_module *m = wt_load(e, "op_hostile");
+  tidal_schema *s = schema("u64");
+  tidal_wasm_runner *r = runner(m, "zero_rows", s, TIDAL_WASM_FLAT_MAP, NULL);
+  tidal_batch *in = u64_batch(s, 5, 1), *out = (tidal_batch *)1;
+  tidal_error err;
+  CHECK_OK(tidal_wasm_runner_run(r, 1, in, &out, &err));
+  CHECK(out == NULL);
+  tidal_batch_unref(in);
+  tidal_wasm_runner_free(r);
+  tidal_schema_unref(s);
+  tidal_wasm_module_free(m);
+  tidal_wasm_engine_free(e);
+}
+
+TEST(update_with_wrong_row_count) {
+  tidal_wasm_engine *e = wt_engine();
+  expect_fail(e, "op_hostile", "zero_rows2", TIDAL_WASM_UPDATE, "1", "(u64, u64)", TIDAL_EGUEST,
+              "the output has 0 rows but the input had 2 (mode update");
+  tidal_wasm_engine_free(e);
+}
+
+TEST(refused_modules_never_reach_an_operator) {
+  tidal_wasm_engine *e = wt_engine();
+  struct {
+    const char *name, *msg;
+  } bad[] = {{"bad_import", "import"}, {"simd", "SIMD"}, {"missing_export", "tidal_"}};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    char p[1024];
+    tidal_wasm_module *m = NULL;
+    tidal_error err;
+    CHECK_ERR(tidal_wasm_module_load_file(e, wt_path(bad[i].name, p, sizeof p), &m, &err),
+              TIDAL_EWASM);
+    if (!strstr(err.msg, bad[i].msg)) TEST_FAIL("'%s' not in: %s", bad[i].msg, err.msg);
+    CHECK(m == NULL);
+  }
+  /* A truncated module (every prefix of the first 64 bytes, and the full minus one byte). */
+  size_t len;
+  uint8_t *bytes = wt_read("op_hostile", &len);
+  size_t cuts[] = {0, 4, 8, 9, 20, 40, len / 2, len - 1};
+  for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+    tidal_wasm_module *m = NULL;
+    tidal_error err;
+    CHECK_ERR(tidal_wasm_module_load(e, bytes, cuts[i], "cut.wasm", &m, &err), TIDAL_EWASM);
+    CHECK(m == NULL && err.msg[0]);
+  }
+  free(bytes);
+  tidal_wasm_engine_free(e);
+}
+
+/* ---- instances: reuse, state, replacement ----------------------------------------------------- */
+
+TEST(instance_state_persists_and_is_replaced_after_a_failure) {
+  tidal_wasm_engine *e = wt_engine();
+  tidal_wasm_module *m = wt_load(e, "op_hostile");
+  tidal_schema *s = schema("u64");
+  tidal_wasm_runner *r = runner(m, "stamp", s, TIDAL_WASM_MAP, NULL);
+  tidal_batch *in = u64_batch(s, 4, 0), *out;
+  tidal_error err;
+  for (uint64_t k = 1; k <= 3; k++) {
+    CHECK_OK(tidal_wasm_runner_run(r, k, in, &out, &err));
+    CHECK_EQ_U64(((const uint64_t *)tidal_batch_view_of(out)->slices[0].data)[3], k);
+    tidal_batch_unref(out);
+  }
+  tidal_wasm_runner_free(r);
+  /* stamp_fail2 traps on each instance's 2nd call; the runner then starts afresh. */
+  r = runner(m, "stamp_fail2", s, TIDAL_WASM_MAP, NULL);
+  uint64_t want[] = {1, 0, 1, 0, 1};
+  for (size_t k = 0; k < 5; k++) {
+    int rc = tidal_wasm_runner_run(r, k, in, &out, &err);
+    if (want[k]) {
+      CHECK_OK(rc);
+      CHECK_EQ_U64(((const uint64_t *)tidal_batch_view_of(out)->slices[0].data)[0], want[k]);
+      tidal_batch_unref(out);
+    } else {
+      CHECK_ERR(rc, TIDAL_ETRAP);
+      check_msg(&err, "op_hostile.wasm", "stamp_fail2", k, "unreachable");
+    }
+  }
+  tidal_wasm_runner_stats st;
+  tidal_wasm_runner_get_stats(r, &st);
+  CHECK_EQ_U64(st.instances, 3);
+  CHECK_EQ_U64(st.errors, 2);
+  CHECK_EQ_U64(st.calls, 3);
+  tidal_wasm_runner_free(r);
+  tidal_batch_unref(in);
+  tidal_schema_unref(s);
+  tidal_wasm_module_free(m);
+  tidal_wasm_engine_free(e);
+}
+
+TEST(raw_call_bytes) {
+  tidal_wasm_engine *e = wt_engine();
+  tidal_wasm_module *m = wt_load(e, "op_hostile");
+  tidal_schema *s = schema("u64");
+  tidal_wasm_runner *r = runner(m, "bad_bytes", s, TIDAL_WASM_MAP, NULL);
+  tidal_batch *in = u64_batch(s, 2, 0);
+  tidal_buffer enc;
+  tidal_buffer_init(&enc, NULL);
+  CHECK_OK(tidal_batch_encode(in, &enc));
+  uint8_t *out;
+  size_t n;
+  tidal_error err;
+  /* The raw path does not validate: the bytes come back as the guest wrote them. */
+  CHECK_OK(tidal_wasm_runner_call_bytes(r, enc.data, enc.len, &out, &n, &err));
+  CHECK_EQ_INT(n, 16);
+  uint64_t w1;
+  memcpy(&w1, out + 8, 8);
+  CHECK_EQ_U64(w1, 9999);
+  tidal_wasm_runner_free_bytes(r, out, n);
+  tidal_buffer_reset(&enc);
+  tidal_batch_unref(in);
+  tidal_wasm_runner_free(r);
+  tidal_schema_unref(s);
+  tidal_wasm_module_free(m);
+  tidal_wasm_engine_free(e);
+}
+
+/* ---- through dataflows (W = 2) ---------------------------------------------------------------- */
+
+typedef struct df_case {
+  tidal_wasm_module *module;
+  const char *exp;
+  tidal_wasm_op_config cfg;
+  tidal_schema *s;
+  tidal_capture *cap;
+  size_t batches;        /* batches each worker sends (one per time) */
+  size_t rows;           /* rows per batch */
+  _Atomic int errors_seen; /* on_error calls */
+} df_case;
+
+static void on_error(void *ud, uint32_t worker, uint64_t time, const tidal_error *err) {
+  df_case *c = ud;
+  (void)worker;
+  (void)time;
+  if (strstr(err->msg, "unreachable")) c->errors_seen++;
+}
+
+static int df_build(tidal_worker *w, void *ud, tidal_error *err) {
+  df_case *c = ud;
+  tidal_dataflow *df;
+  tidal_input *in;
+  tidal_stream *s, *out;
+  TIDAL_RETURN_IF_ERROR(tidal_dataflow_new(w, &df));
+  TIDAL_RETURN_IF_ERROR(tidal_input_new(df, c->s, &in, &s));
+  TIDAL_RETURN_IF_ERROR(tidal_wasm_op(s, NULL, c->module, c->exp, &c->cfg, &out, err));
+  TIDAL_RETURN_IF_ERROR(tidal_capture_attach(out, c->cap));
+  for (size_t t = 0; t < c->batches; t++) {
+    TIDAL_RETURN_IF_ERROR(tidal_input_advance_to(in, t));
+    /* Worker w sends values starting at 1000*w + 100*t. */
+    tidal_batch *b = u64_batch(c->s, c->rows, 1000 * tidal_worker_index(w) + 100 * t);
+    TIDAL_RETURN_IF_ERROR(tidal_input_send(in, b));
+    TIDAL_RETURN_IF_ERROR(tidal_worker_step(w));
+  }
+  tidal_input_close(in);
+  return tidal_worker_run_to_completion(w);
+}
+
+static int df_run(df_case *c, const char *exp, tidal_error *err) {
+  tidal_config cfg;
+  tidal_config_init(&cfg);
+  cfg.workers = 2;
+  c->exp = exp;
+  c->s = schema("u64");
+  CHECK_OK(tidal_capture_new(NULL, &c->cap));
+  int rc = tidal_execute(&cfg, df_build, c, err);
+  tidal_schema_unref(c->s);
+  return rc;
+}
+
+TEST(dataflow_two_workers_stamp_keeps_per_worker_state) {
+  tidal_wasm_engine *e = wt_engine();
+  df_case c;
+  memset(&c, 0, sizeof c);
+  c.module = wt_load(e, "op_hostile");
+  tidal_wasm_op_config_init(&c.cfg);
+  c.batches = 4;
+  c.rows = 10;
+  tidal_error err;
+  CHECK_OK(df_run(&c, "stamp", &err));
+  CHECK_EQ_U64(tidal_capture_rows(c.cap), 2 * 4 * 10);
+  /* Each worker has its own instance: its batches are stamped 1, 2, 3, 4 in time order. */
+  for (size_t i = 0; i < tidal_capture_len(c.cap); i++) {
+    uint64_t t;
+    uint32_t wk;
+    const tidal_batch *b;
+    CHECK_OK(tidal_capture_get(c.cap, i, &t, &wk, &b));
+    const uint64_t *v = tidal_batch_view_of(b)->slices[0].data;
+    CHECK_EQ_U64(v[0], t + 1);
+  }
+  tidal_capture_free(c.cap);
+  tidal_wasm_module_free(c.module);
+  tidal_wasm_engine_free(e);
+}
+
+TEST(dataflow_two_workers_echo_and_filter) {
+  tidal_wasm_engine *e = wt_engine();
+  df_case c;
+  memset(&c, 0, sizeof c);
+  c.module = wt_load(e, "op_hostile");
+  tidal_wasm_op_config_init(&c.cfg);
+  c.batches = 3;
+  c.rows = 70;
+  tidal_error err;
+  CHECK_OK(df_run(&c, "echo", &err));
+  CHECK_EQ_U64(tidal_capture_rows(c.cap), 2 * 3 * 70);
+  uint64_t sum = 0, want = 0;
+  for (size_t i = 0; i < tidal_capture_len(c.cap); i++) {
+    uint64_t t;
+    uint32_t wk;
+    const tidal_batch *b;
+    CHECK_OK(tidal_capture_get(c.cap, i, &t, &wk, &b));
+    const tidal_batch_view *v = tidal_batch_view_of(b);
+    for (size_t r = 0; r < v->rows; r++) sum += ((const uint64_t *)v->slices[0].data)[r];
+  }
+  for (uint64_t w = 0; w < 2; w++)
+    for (uint64_t t = 0; t < 3; t++)
+      for (uint64_t r = 0; r < 70; r++) want += 1000 * w + 100 * t + r;
+  CHECK_EQ_U64(sum, want);
+  tidal_capture_free(c.cap);
+  /* The filter keeps the even-positioned rows of every batch. */
+  memset(&c.cap, 0, sizeof c.cap);
+  c.cfg.mode = TIDAL_WASM_FILTER;
+  CHECK_OK(df_run(&c, "bits_alt", &err));
+  CHECK_EQ_U64(tidal_capture_rows(c.cap), 2 * 3 * 35);
+  tidal_capture_free(c.cap);
+  tidal_wasm_module_free(c.module);
+  tidal_wasm_engine_free(e);
+}
+
+TEST(dataflow_error_stops_with_operator_module_export_time) {
+  tidal_wasm_engine *e = wt_engine();
+  df_case c;
+  memset(&c, 0, sizeof c);
+  c.module = wt_load(e, "op_hostile");
+  tidal_wasm_op_config_init(&c.cfg);
+  c.batches = 4;
+  c.rows = 5;
+  tidal_error err;
+  CHECK_ERR(df_run(&c, "stamp_fail2", &err), TIDAL_ETRAP);
+  printf("  %s\n", err.msg);
+  /* The engine's prefix and the runner's: operator, worker, module, export, time, cause. */
+  CHECK(strstr(err.msg, "operator 'wasm:stamp_fail2'") != NULL);
+  CHECK(strstr(err.msg, "module 'op_hostile.wasm', export 'stamp_fail2'") != NULL);
+  CHECK(strstr(err.msg, "at time 1") != NULL);
+  CHECK(strstr(err.msg, "unreachable") != NULL);
+  tidal_capture_free(c.cap);
+  /* Configured to continue: failed batches are dropped and reported, fresh instances go on. */
+  c.cfg.continue_on_error = true;
+  c.cfg.on_error = on_error;
+  c.cfg.on_error_ud = &c;
+  CHECK_OK(df_run(&c, "stamp_fail2", &err));
+  CHECK_EQ_INT(c.errors_seen, 4);                    /* times 1 and 3 on both workers */
+  CHECK_EQ_U64(tidal_capture_rows(c.cap), 2 * 2 * 5); /* times 0 and 2 */
+  for (size_t i = 0; i < tidal_capture_len(c.cap); i++) {
+    uint64_t t;
+    uint32_t wk;
+    const tidal_batch *b;
+    CHECK_OK(tidal_capture_get(c.cap, i, &t, &wk, &b));
+    CHECK(t == 0 || t == 2);
+    CHECK_EQ_U64(((const uint64_t *)tidal_batch_view_of(b)->slices[0].data)[0], 1);
+  }
+  tidal_capture_free(c.cap);
+  tidal_wasm_module_free(c.module);
+  tidal_wasm_engine_free(e);
+}
+
+TEST(dataflow_attach_time_mismatch) {
+  tidal_wasm_engine *e = wt_engine();
+  df_case c;
+  memset(&c, 0, sizeof c);
+  c.module = load_example(e, "lowercase");
+  tidal_wasm_op_config_init(&c.cfg);
+  c.batches = 1;
+  c.rows = 1;
+  tidal_error err;
+  CHECK_ERR(df_run(&c, "lowercase", &err), TIDAL_EMISMATCH);
+  CHECK(strstr(err.msg, "u64") && strstr(err.msg, "(string, i64)"));
+  CHECK_EQ_U64(tidal_capture_rows(c.cap), 0);
+  tidal_capture_free(c.cap);
+  tidal_wasm_module_free(c.module);
+  tidal_wasm_engine_free(e);
+}
