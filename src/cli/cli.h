@@ -23,5 +23,7 @@ typedef struct {
 int tidal_cli_version(int argc, char **argv);
 int tidal_cli_wordcount(int argc, char **argv);
 int tidal_cli_wasm(int argc, char **argv);
+/* `tidal wasm run` (cli_wasm_run.c), dispatched by tidal_cli_wasm. */
+int tidal_cli_wasm_run(int argc, char **argv);
 
 #endif /* TIDAL_CLI_H */
