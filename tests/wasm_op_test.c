@@ -5,62 +5,9 @@
 ** error that names the operator, the module, the export and the time, with the host alive.
 ** Expected outputs are computed here independently of the guests (plain C on the same rows).
 */
-#include "wasm_util.h"
+#include "wasm_op_util.h"
 
 #include <ctype.h>
-
-/* ---- helpers ------------------------------------------------------------------------------ */
-
-static tidal_schema *schema(const char *text) {
-  tidal_schema *s = NULL;
-  tidal_error e;
-  if (tidal_schema_parse(text, strlen(text), NULL, &s, &e)) TEST_FAIL("schema %s: %s", text, e.msg);
-  return s;
-}
-
-/* A batch from JSON rows (n of them). */
-static tidal_batch *json_batch(const tidal_schema *s, const char *const *rows, size_t n) {
-  tidal_builder *b;
-  CHECK_OK(tidal_builder_new(s, NULL, &b));
-  tidal_error e;
-  for (size_t i = 0; i < n; i++)
-    if (tidal_builder_push_json(b, rows[i], strlen(rows[i]), &e)) TEST_FAIL("%s: %s", rows[i], e.msg);
-  tidal_batch *out;
-  CHECK_OK(tidal_batch_from_builder(b, &out));
-  tidal_builder_free(b);
-  return out;
-}
-
-/* A u64 batch of n values v0, v0+1, ... */
-static tidal_batch *u64_batch(const tidal_schema *s, size_t n, uint64_t v0) {
-  tidal_builder *b;
-  CHECK_OK(tidal_builder_new(s, NULL, &b));
-  for (size_t i = 0; i < n; i++) CHECK_OK(tidal_builder_push_u64(b, v0 + i));
-  tidal_batch *out;
-  CHECK_OK(tidal_batch_from_builder(b, &out));
-  tidal_builder_free(b);
-  return out;
-}
-
-/* Row i of a batch as JSON, into buf. */
-static const char *row_json(const tidal_batch *b, size_t i, char *buf, size_t cap) {
-  tidal_buffer out;
-  tidal_buffer_init(&out, NULL);
-  CHECK_OK(tidal_view_row_json(tidal_batch_view_of(b), i, &out));
-  snprintf(buf, cap, "%.*s", (int)out.len, (const char *)out.data);
-  tidal_buffer_reset(&out);
-  return buf;
-}
-
-static tidal_wasm_module *load_example(tidal_wasm_engine *e, const char *name) {
-  char p[1024];
-  snprintf(p, sizeof p, "%s/../../examples/guests/%s.wasm", TIDAL_WASM_TEST_DIR, name);
-  tidal_wasm_module *m = NULL;
-  tidal_error err;
-  int rc = tidal_wasm_module_load_file(e, p, &m, &err);
-  if (rc) TEST_FAIL("loading %s: %s (did the build make the example guests?)", p, err.msg);
-  return m;
-}
 
 static tidal_wasm_runner *runner(tidal_wasm_module *m, const char *exp, const tidal_schema *s,
                                  tidal_wasm_mode mode, const char *field) {
@@ -538,116 +485,13 @@ TEST(raw_call_bytes) {
   tidal_wasm_engine_free(e);
 }
 
-/* ---- through dataflows (W = 2) ---------------------------------------------------------------- */
-
-typedef struct df_case {
-  tidal_wasm_module *module;
-  const char *exp;
-  tidal_wasm_op_config cfg;
-  tidal_schema *s;
-  tidal_capture *cap;
-  size_t batches;        /* batches each worker sends (one per time) */
-  size_t rows;           /* rows per batch */
-  _Atomic int errors_seen; /* on_error calls */
-} df_case;
+/* ---- through dataflows (W = 2; the trap-free cases are in wasm_op_threads_test.c) ---- */
 
 static void on_error(void *ud, uint32_t worker, uint64_t time, const tidal_error *err) {
   df_case *c = ud;
   (void)worker;
   (void)time;
   if (strstr(err->msg, "unreachable")) c->errors_seen++;
-}
-
-static int df_build(tidal_worker *w, void *ud, tidal_error *err) {
-  df_case *c = ud;
-  tidal_dataflow *df;
-  tidal_input *in;
-  tidal_stream *s, *out;
-  TIDAL_RETURN_IF_ERROR(tidal_dataflow_new(w, &df));
-  TIDAL_RETURN_IF_ERROR(tidal_input_new(df, c->s, &in, &s));
-  TIDAL_RETURN_IF_ERROR(tidal_wasm_op(s, NULL, c->module, c->exp, &c->cfg, &out, err));
-  TIDAL_RETURN_IF_ERROR(tidal_capture_attach(out, c->cap));
-  for (size_t t = 0; t < c->batches; t++) {
-    TIDAL_RETURN_IF_ERROR(tidal_input_advance_to(in, t));
-    /* Worker w sends values starting at 1000*w + 100*t. */
-    tidal_batch *b = u64_batch(c->s, c->rows, 1000 * tidal_worker_index(w) + 100 * t);
-    TIDAL_RETURN_IF_ERROR(tidal_input_send(in, b));
-    TIDAL_RETURN_IF_ERROR(tidal_worker_step(w));
-  }
-  tidal_input_close(in);
-  return tidal_worker_run_to_completion(w);
-}
-
-static int df_run(df_case *c, const char *exp, tidal_error *err) {
-  tidal_config cfg;
-  tidal_config_init(&cfg);
-  cfg.workers = 2;
-  c->exp = exp;
-  c->s = schema("u64");
-  CHECK_OK(tidal_capture_new(NULL, &c->cap));
-  int rc = tidal_execute(&cfg, df_build, c, err);
-  tidal_schema_unref(c->s);
-  return rc;
-}
-
-TEST(dataflow_two_workers_stamp_keeps_per_worker_state) {
-  tidal_wasm_engine *e = wt_engine();
-  df_case c;
-  memset(&c, 0, sizeof c);
-  c.module = wt_load(e, "op_hostile");
-  tidal_wasm_op_config_init(&c.cfg);
-  c.batches = 4;
-  c.rows = 10;
-  tidal_error err;
-  CHECK_OK(df_run(&c, "stamp", &err));
-  CHECK_EQ_U64(tidal_capture_rows(c.cap), 2 * 4 * 10);
-  /* Each worker has its own instance: its batches are stamped 1, 2, 3, 4 in time order. */
-  for (size_t i = 0; i < tidal_capture_len(c.cap); i++) {
-    uint64_t t;
-    uint32_t wk;
-    const tidal_batch *b;
-    CHECK_OK(tidal_capture_get(c.cap, i, &t, &wk, &b));
-    const uint64_t *v = tidal_batch_view_of(b)->slices[0].data;
-    CHECK_EQ_U64(v[0], t + 1);
-  }
-  tidal_capture_free(c.cap);
-  tidal_wasm_module_free(c.module);
-  tidal_wasm_engine_free(e);
-}
-
-TEST(dataflow_two_workers_echo_and_filter) {
-  tidal_wasm_engine *e = wt_engine();
-  df_case c;
-  memset(&c, 0, sizeof c);
-  c.module = wt_load(e, "op_hostile");
-  tidal_wasm_op_config_init(&c.cfg);
-  c.batches = 3;
-  c.rows = 70;
-  tidal_error err;
-  CHECK_OK(df_run(&c, "echo", &err));
-  CHECK_EQ_U64(tidal_capture_rows(c.cap), 2 * 3 * 70);
-  uint64_t sum = 0, want = 0;
-  for (size_t i = 0; i < tidal_capture_len(c.cap); i++) {
-    uint64_t t;
-    uint32_t wk;
-    const tidal_batch *b;
-    CHECK_OK(tidal_capture_get(c.cap, i, &t, &wk, &b));
-    const tidal_batch_view *v = tidal_batch_view_of(b);
-    for (size_t r = 0; r < v->rows; r++) sum += ((const uint64_t *)v->slices[0].data)[r];
-  }
-  for (uint64_t w = 0; w < 2; w++)
-    for (uint64_t t = 0; t < 3; t++)
-      for (uint64_t r = 0; r < 70; r++) want += 1000 * w + 100 * t + r;
-  CHECK_EQ_U64(sum, want);
-  tidal_capture_free(c.cap);
-  /* The filter keeps the even-positioned rows of every batch. */
-  memset(&c.cap, 0, sizeof c.cap);
-  c.cfg.mode = TIDAL_WASM_FILTER;
-  CHECK_OK(df_run(&c, "bits_alt", &err));
-  CHECK_EQ_U64(tidal_capture_rows(c.cap), 2 * 3 * 35);
-  tidal_capture_free(c.cap);
-  tidal_wasm_module_free(c.module);
-  tidal_wasm_engine_free(e);
 }
 
 TEST(dataflow_error_stops_with_operator_module_export_time) {
@@ -682,23 +526,6 @@ TEST(dataflow_error_stops_with_operator_module_export_time) {
     CHECK(t == 0 || t == 2);
     CHECK_EQ_U64(((const uint64_t *)tidal_batch_view_of(b)->slices[0].data)[0], 1);
   }
-  tidal_capture_free(c.cap);
-  tidal_wasm_module_free(c.module);
-  tidal_wasm_engine_free(e);
-}
-
-TEST(dataflow_attach_time_mismatch) {
-  tidal_wasm_engine *e = wt_engine();
-  df_case c;
-  memset(&c, 0, sizeof c);
-  c.module = load_example(e, "lowercase");
-  tidal_wasm_op_config_init(&c.cfg);
-  c.batches = 1;
-  c.rows = 1;
-  tidal_error err;
-  CHECK_ERR(df_run(&c, "lowercase", &err), TIDAL_EMISMATCH);
-  CHECK(strstr(err.msg, "u64") && strstr(err.msg, "(string, i64)"));
-  CHECK_EQ_U64(tidal_capture_rows(c.cap), 0);
   tidal_capture_free(c.cap);
   tidal_wasm_module_free(c.module);
   tidal_wasm_engine_free(e);
