@@ -382,6 +382,26 @@ TEST(wrong_row_counts_are_errors_not_truncations) {
   tidal_wasm_engine_free(e);
 }
 
+TEST(update_by_position_replaces_only_that_column) {
+  tidal_wasm_engine *e = wt_engine();
+  tidal_wasm_module *m = wt_load(e, "op_hostile");
+  tidal_schema *s = schema("(u64, u64)");
+  tidal_wasm_runner *r = runner(m, "first", s, TIDAL_WASM_UPDATE, "1");
+  const char *rows[] = {"[1, 10]", "[2, 20]", "[3, 30]"};
+  tidal_batch *in = json_batch(s, rows, 3), *out = NULL;
+  tidal_error err;
+  CHECK_OK(tidal_wasm_runner_run(r, 0, in, &out, &err));
+  char buf[64];
+  CHECK_STR(row_json(out, 0, buf, sizeof buf), "[1,1]");
+  CHECK_STR(row_json(out, 2, buf, sizeof buf), "[3,3]");
+  tidal_batch_unref(out);
+  tidal_batch_unref(in);
+  tidal_wasm_runner_free(r);
+  tidal_schema_unref(s);
+  tidal_wasm_module_free(m);
+  tidal_wasm_engine_free(e);
+}
+
 TEST(update_with_wrong_row_count) {
   tidal_wasm_engine *e = wt_engine();
   expect_fail(e, "op_hostile", "zero_rows2", TIDAL_WASM_UPDATE, "1", "(u64, u64)", TIDAL_EGUEST,
@@ -528,5 +548,60 @@ TEST(dataflow_error_stops_with_operator_module_export_time) {
   }
   tidal_capture_free(c.cap);
   tidal_wasm_module_free(c.module);
+  tidal_wasm_engine_free(e);
+}
+
+/* ---- OOM: every allocation of a runner and of its run fails cleanly -------------------------- */
+
+typedef struct oom_case {
+  tidal_wasm_module *m;
+  const char *exp;
+  const char *stream;
+  tidal_wasm_mode mode;
+  const char *field;
+} oom_case;
+
+static int oom_body(void *ud, const tidal_allocator *alloc) {
+  oom_case *c = ud;
+  tidal_schema *s = schema(c->stream); /* default allocator: not part of the sweep */
+  tidal_batch *in;
+  if (!strcmp(c->stream, "u64")) {
+    in = u64_batch(s, 130, 0);
+  } else {
+    const char *rows[] = {"[1, 2]", "[3, 4]"};
+    in = json_batch(s, rows, 2);
+  }
+  tidal_wasm_op_config cfg;
+  tidal_wasm_op_config_init(&cfg);
+  cfg.mode = c->mode;
+  cfg.update_field = c->field;
+  cfg.init = "some configuration";
+  cfg.init_len = SIZE_MAX;
+  tidal_wasm_runner *r = NULL;
+  tidal_error err;
+  int rc = tidal_wasm_runner_new(c->m, c->exp, s, &cfg, "oom", alloc, &r, &err);
+  tidal_batch *out = NULL;
+  if (rc == 0) rc = tidal_wasm_runner_run(r, 0, in, &out, &err);
+  if (rc == 0) CHECK(out != NULL);
+  tidal_batch_unref(out);
+  tidal_wasm_runner_free(r);
+  tidal_batch_unref(in);
+  tidal_schema_unref(s);
+  return rc;
+}
+
+TEST(runner_oom_sweep_every_mode) {
+  tidal_wasm_engine *e = wt_engine();
+  tidal_wasm_module *m = wt_load(e, "op_hostile");
+  oom_case cases[] = {{m, "echo", "u64", TIDAL_WASM_MAP, NULL},
+                      {m, "bits_alt", "u64", TIDAL_WASM_FILTER, NULL},
+                      {m, "echo", "u64", TIDAL_WASM_FLAT_MAP, NULL},
+                      {m, "stamp", "u64", TIDAL_WASM_MAP, NULL},
+                      {m, "first", "(u64, u64)", TIDAL_WASM_UPDATE, "1"}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    int runs = tidal_test_oom_sweep(oom_body, &cases[i]);
+    CHECK(runs > 3);
+  }
+  tidal_wasm_module_free(m);
   tidal_wasm_engine_free(e);
 }

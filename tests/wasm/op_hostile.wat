@@ -14,11 +14,12 @@
 ;;   bits_alt    a filter output keeping rows 0, 2, 4, ... (bit i = i even)
 ;;   zero_rows2  zero_rows for a (u64, u64) stream (column update of a u64 field)
 ;;   recurse     unbounded recursion through the table (stack exhaustion)
+;;   first       the first column of a (u64, u64) batch, rewritten in place (a valid update)
 ;;   wrong_in    declares a string input (schema mismatch on a u64 stream)
 (module
   (memory (export "memory") 2)
   (global $calls (mut i64) (i64.const 0))
-  (data (i32.const 64) "echo: u64 -> u64\nstamp: u64 -> u64\nstamp_fail2: u64 -> u64\ndiv0: u64 -> u64\nbad_bytes: u64 -> u64\nzero_rows: u64 -> u64\noutside: u64 -> u64\nunaligned: u64 -> u64\nfail: u64 -> u64\nbits_short: u64 -> bool\nbits_alt: u64 -> bool\nwrong_in: string -> u64\nzero_rows2: (u64, u64) -> u64\nrecurse: u64 -> u64\n\00")
+  (data (i32.const 64) "echo: u64 -> u64\nstamp: u64 -> u64\nstamp_fail2: u64 -> u64\ndiv0: u64 -> u64\nbad_bytes: u64 -> u64\nzero_rows: u64 -> u64\noutside: u64 -> u64\nunaligned: u64 -> u64\nfail: u64 -> u64\nbits_short: u64 -> bool\nbits_alt: u64 -> bool\nwrong_in: string -> u64\nzero_rows2: (u64, u64) -> u64\nrecurse: u64 -> u64\nfirst: (u64, u64) -> u64\n\00")
   ;; 600: bad bytes [16, 9999]; 632: zero rows [16, 16]; 664: bool with 0 rows [24, 24, 40, 0, 0]
   (data (i32.const 600) "\10\00\00\00\00\00\00\00\0f\27\00\00\00\00\00\00")
   (data (i32.const 632) "\10\00\00\00\00\00\00\00\10\00\00\00\00\00\00\00")
@@ -88,5 +89,11 @@
     (i64.add
       (call_indirect (type $rt) (i32.add (local.get $p) (i32.const 1)) (local.get $len) (i32.const 0))
       (i64.extend_i32_u (local.get $p))))
+  (func (export "first") (param $p i32) (param $len i32) (result i64)
+    (local $n8 i64)
+    (local.set $n8 (i64.sub (i64.load (i32.add (local.get $p) (i32.const 8))) (i64.const 24)))
+    (i64.store (i32.add (local.get $p) (i32.const 8)) (i64.const 16))
+    (i64.store (i32.add (local.get $p) (i32.const 16)) (i64.add (i64.const 16) (local.get $n8)))
+    (call $range (i32.add (local.get $p) (i32.const 8)) (i32.add (i32.const 16) (i32.wrap_i64 (local.get $n8)))))
   (func (export "wrong_in") (param i32 i32) (result i64) (i64.const -1))
 )
