@@ -506,3 +506,93 @@ static int builder_body(void *ud, const tidal_allocator *a) {
 }
 
 TEST(oom_sweep_builder_json_encode_batch) { CHECK(tidal_test_oom_sweep(builder_body, NULL) > 5); }
+
+/* Push the good prefix of row 0: i8 -128, u16 65535, i128 -3, u128 2^64. */
+static void prefix(tidal_builder *b) {
+  CHECK_OK(tidal_builder_push_i64(b, -128));
+  CHECK_OK(tidal_builder_push_i64(b, 65535));
+  CHECK_OK(tidal_builder_push_i64(b, -3)); /* i128: sign-extended */
+  CHECK_OK(tidal_builder_push_u128(b, 0, 1));
+}
+
+TEST(cursor_conversions_and_ranges) {
+  tidal_schema *s = parse("(i8, u16, i128, u128, f32, char, enum{R, G})");
+  tidal_builder *b;
+  CHECK_OK(tidal_builder_new(s, NULL, &b));
+  CHECK_ERR(tidal_builder_push_u64(b, 128), TIDAL_ERANGE);     /* i8 max is 127 */
+  CHECK_ERR(tidal_builder_push_i64(b, -129), TIDAL_ERANGE);
+  CHECK_ERR(tidal_builder_push_f64(b, 1.0), TIDAL_EMISMATCH);  /* not a float column */
+  CHECK_ERR(tidal_builder_push_string(b, "1", 1), TIDAL_EMISMATCH);
+  CHECK_OK(tidal_builder_push_u64(b, 127));
+  CHECK_ERR(tidal_builder_push_i64(b, -1), TIDAL_ERANGE);      /* u16: the row is dropped */
+  CHECK_OK(tidal_builder_push_i64(b, -128));
+  CHECK_OK(tidal_builder_push_i64(b, 65535));
+  CHECK_OK(tidal_builder_push_i64(b, -3));
+  CHECK_ERR(tidal_builder_push_i64(b, -3), TIDAL_ERANGE);      /* u128 */
+  prefix(b);
+  CHECK_ERR(tidal_builder_push_u64(b, 1), TIDAL_EMISMATCH);    /* f32 */
+  prefix(b);
+  CHECK_OK(tidal_builder_push_f64(b, 2.5));
+  CHECK_ERR(tidal_builder_push_char(b, 0xD800), TIDAL_ERANGE); /* a surrogate */
+  prefix(b);
+  CHECK_OK(tidal_builder_push_f64(b, 2.5));
+  CHECK_OK(tidal_builder_push_char(b, 0x10FFFF));
+  CHECK_ERR(tidal_builder_begin_variant(b, 2), TIDAL_ERANGE);
+  CHECK_EQ_INT(tidal_builder_rows(b), 0);
+  prefix(b);
+  CHECK_OK(tidal_builder_push_f64(b, 2.5));
+  CHECK_OK(tidal_builder_push_char(b, 0x10FFFF));
+  CHECK_OK(tidal_builder_begin_variant(b, 0));
+  CHECK_EQ_INT(tidal_builder_rows(b), 1);
+  CHECK_OK(tidal_builder_push_u64(b, 1));
+  CHECK_OK(tidal_builder_push_u64(b, 2));
+  CHECK_OK(tidal_builder_push_u128(b, 5, 0));
+  CHECK_OK(tidal_builder_push_u128(b, 6, 0));
+  CHECK_OK(tidal_builder_push_f64(b, 1e300)); /* f32: rounds to +inf */
+  CHECK_OK(tidal_builder_push_char(b, 'x'));
+  CHECK_OK(tidal_builder_begin_variant(b, 1));
+  CHECK_EQ_INT(tidal_builder_rows(b), 2);
+  tidal_buffer enc;
+  tidal_batch_view v;
+  encode_view(b, &enc, &v);
+  char js[256];
+  row_json(&v, 0, js, sizeof js);
+  CHECK_STR(js, "[-128,65535,-3,18446744073709551616,2.5,\"\xF4\x8F\xBF\xBF\",\"R\"]");
+  row_json(&v, 1, js, sizeof js);
+  CHECK_STR(js, "[1,2,5,6,\"inf\",\"x\",\"G\"]");
+  tidal_view_reset(&v);
+  tidal_buffer_reset(&enc);
+  tidal_builder_free(b);
+  tidal_schema_unref(s);
+}
+
+/* Regression (found by the fuzzer under clang's UBSan): gathering only empty strings must not
+   do pointer arithmetic on the (NULL) bytes buffer; zero rows is a no-op. */
+TEST(push_rows_of_empty_strings_and_no_rows) {
+  tidal_schema *s = parse("(string, u8)");
+  tidal_builder *src, *dst;
+  CHECK_OK(tidal_builder_new(s, NULL, &src));
+  CHECK_OK(tidal_builder_new(s, NULL, &dst));
+  for (int i = 0; i < 3; i++) push_json(src, "[\"\", 1]");
+  tidal_batch_view v;
+  CHECK_OK(tidal_builder_view(src, &v));
+  uint32_t rows[3] = {2, 0, 1};
+  CHECK_OK(tidal_builder_push_rows(dst, &v, rows, 0));
+  CHECK_EQ_INT(tidal_builder_rows(dst), 0);
+  CHECK_OK(tidal_builder_push_rows(dst, &v, rows, 3));
+  CHECK_EQ_INT(tidal_builder_rows(dst), 3);
+  CHECK_EQ_INT(tidal_builder_slice(dst, 1)->len, 0);
+  CHECK_EQ_INT(tidal_builder_slice(dst, 0)->len, 24);
+  tidal_buffer a, b;
+  tidal_buffer_init(&a, NULL);
+  tidal_buffer_init(&b, NULL);
+  CHECK_OK(tidal_builder_encode(src, &a));
+  CHECK_OK(tidal_builder_encode(dst, &b));
+  CHECK(a.len == b.len && memcmp(a.data, b.data, a.len) == 0);
+  tidal_buffer_reset(&a);
+  tidal_buffer_reset(&b);
+  tidal_view_reset(&v);
+  tidal_builder_free(src);
+  tidal_builder_free(dst);
+  tidal_schema_unref(s);
+}

@@ -169,6 +169,14 @@ typedef struct tidal_batch_view {
 /// default) borrowed, must outlive the view. Thread-safe: yes for distinct views.
 TIDAL_API int tidal_view_init(tidal_batch_view *v, const tidal_schema *s, const void *bytes,
                               size_t len, const tidal_allocator *a, tidal_error *err);
+/// Stricter than tidal_view_init (which accepts every form that is safe to read, as spec §4
+/// asks): check that a valid view holds exactly the bytes the crate's writer would produce for its
+/// rows (every value referenced; enum discriminants in the writer's empty / homogeneous /
+/// heterogeneous form with offsets counting per variant). For callers that compare or hash
+/// batches by bytes: canonical bytes -> view -> push_rows -> encode is the identity.
+/// Returns 0, TIDAL_ECORRUPT ("slice K, element I: not canonical: ..."), TIDAL_ENOMEM.
+/// Thread-safe: yes. Added to the draft API.
+TIDAL_API int tidal_view_check_canonical(const tidal_batch_view *v, tidal_error *err);
 /// Release what tidal_view_init / tidal_builder_view allocated; v is then zeroed. Never fails.
 TIDAL_API void tidal_view_reset(tidal_batch_view *v);
 /// Slice k (k < nslices; not checked). Cheap enough for inner loops.
@@ -181,8 +189,9 @@ static inline tidal_slice tidal_view_slice(const tidal_batch_view *v, size_t k) 
 static inline const char *tidal_view_str(const tidal_batch_view *v, size_t k, size_t i, size_t *len) {
   const uint64_t *bounds = (const uint64_t *)v->slices[k].data;
   uint64_t start = i ? bounds[i - 1] : 0;
+  const char *bytes = (const char *)v->slices[k + 1].data; /* NULL when all strings are empty */
   *len = (size_t)(bounds[i] - start);
-  return (const char *)v->slices[k + 1].data + start;
+  return bytes ? bytes + start : "";
 }
 
 /* ---- builders ----------------------------------------------------------------------------- */
@@ -246,7 +255,9 @@ TIDAL_API int tidal_builder_begin_variant(tidal_builder *b, uint32_t index);
 /* Fast paths: direct slice access for hot loops; after appending whole rows directly, declare
    them with tidal_builder_add_rows. The common (string, i64) push is a static inline that costs
    a few ns. */
-/// The buffer of slice k (NULL when out of range), borrowed from the builder. Appending to it
+/// The buffer of slice k (NULL when out of range), borrowed from the builder until the next
+/// tidal_batch_from_builder or tidal_builder_free (the pointer must not be kept across them).
+/// Appending to it
 /// directly is for flat schemas; the caller keeps every slice consistent and then calls
 /// tidal_builder_add_rows. Do not append while a row is half pushed.
 TIDAL_API tidal_buffer *tidal_builder_slice(tidal_builder *b, size_t k);
@@ -290,7 +301,8 @@ TIDAL_API int tidal_builder_push_json(tidal_builder *b, const char *json, size_t
 /// Bytes of the indexed encoding of the rows so far.
 TIDAL_API size_t tidal_builder_encoded_len(const tidal_builder *b);
 /// Encode into caller memory (e.g. a WASM guest's): *len in: capacity, out: bytes written (or
-/// needed, with TIDAL_ENOBUFS). dst must be 8-aligned. A gather of memcpys. Never allocates.
+/// needed, with TIDAL_ENOBUFS). dst should be 8-aligned for a zero-copy reader (any alignment
+/// works: every store is a memcpy). A gather of memcpys. Never allocates.
 TIDAL_API int tidal_builder_encode_into(const tidal_builder *b, void *dst, size_t *len);
 /// Append the encoding to an owned buffer; if out->len is not a multiple of 8, zero bytes are
 /// appended first so that the encoding starts 8-aligned. Returns 0 or TIDAL_ENOMEM (out unchanged
@@ -300,6 +312,12 @@ TIDAL_API int tidal_builder_encode(const tidal_builder *b, tidal_buffer *out);
 /// push/clear/free; reset it (tidal_view_reset) before freeing the builder. rows = completed
 /// rows. Returns 0 or TIDAL_ENOMEM (schemas of more than 16 slices).
 TIDAL_API int tidal_builder_view(const tidal_builder *b, tidal_batch_view *v);
+
+/// Length of the longest valid UTF-8 prefix of p[0..n) (n when all of it is valid: the rule
+/// tidal_view_init applies to string bytes). For producers of string columns from untrusted text
+/// (files, sockets): push_string does not check. Never fails. Thread-safe: yes. Added to the
+/// draft API.
+TIDAL_API size_t tidal_utf8_check(const void *p, size_t n);
 
 /* ---- JSON out ----------------------------------------------------------------------------- */
 /// Append row `row` as one JSON value (no newline): round-trip exact (64/128-bit ints, escapes,

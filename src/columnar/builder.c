@@ -293,12 +293,10 @@ int tidal__w_int(tidal_builder *b, const tidal_type *t, int64_t v) {
     return tidal__w_fixed(b, k, &v, t->elem_size);
   }
   case TIDAL_KIND_I128: return tidal__w_u128(b, t, (uint64_t)v, v < 0 ? UINT64_MAX : 0);
-  default:
-    if (v < 0) return t->kind <= TIDAL_KIND_U128 && t->kind != TIDAL_KIND_F32 &&
-                              t->kind != TIDAL_KIND_F64 && t->kind != TIDAL_KIND_CHAR
-                          ? TIDAL_ERANGE
-                          : TIDAL_EMISMATCH;
-    return tidal__w_uint(b, t, (uint64_t)v);
+  case TIDAL_KIND_U8: case TIDAL_KIND_U16: case TIDAL_KIND_U32: case TIDAL_KIND_U64:
+  case TIDAL_KIND_USIZE: case TIDAL_KIND_U128:
+    return v < 0 ? TIDAL_ERANGE : tidal__w_uint(b, t, (uint64_t)v);
+  default: return TIDAL_EMISMATCH;
   }
 }
 

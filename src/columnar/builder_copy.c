@@ -18,7 +18,7 @@ static int copy(tidal_builder *b, const tidal_batch_view *v, const tidal_type *t
   case TIDAL_KIND_STRING: {
     uint64_t s, e;
     tidal__bounds_at(v, k, i, &s, &e);
-    return tidal__w_string(b, t, (const char *)v->slices[k + 1].data + s, (size_t)(e - s));
+    return tidal__w_string(b, t, (const char *)tidal__bytes_at(v, k + 1, s), (size_t)(e - s));
   }
   case TIDAL_KIND_VEC: {
     uint64_t s, e;
@@ -55,6 +55,61 @@ static int copy(tidal_builder *b, const tidal_batch_view *v, const tidal_type *t
   }
 }
 
+/* Flat schemas (a primitive, a string, or a tuple/struct of those): the fields' columns. */
+static bool flat_field(const tidal_type *t) { return t->elem_size > 0 || t->kind == TIDAL_KIND_STRING; }
+
+static bool is_flat(const tidal_type *root) {
+  if (flat_field(root)) return true;
+  if (root->kind != TIDAL_KIND_TUPLE && root->kind != TIDAL_KIND_STRUCT) return false;
+  for (uint32_t i = 0; i < root->nchildren; i++)
+    if (!flat_field(root->children[i])) return false;
+  return true;
+}
+
+/* Gather rows[0..n) of one flat column: reserve once, then a tight loop per column. */
+static int gather(tidal_builder *b, const tidal_batch_view *v, const tidal_type *t,
+                  const uint32_t *rows, size_t n) {
+  size_t k = t->first_slice;
+  if (t->kind == TIDAL_KIND_STRING) {
+    const uint64_t *bounds = (const uint64_t *)v->slices[k].data;
+    size_t total = 0;
+    for (size_t j = 0; j < n; j++) {
+      uint32_t r = rows[j];
+      total += (size_t)(bounds[r] - (r ? bounds[r - 1] : 0));
+    }
+    tidal_buffer *bb = &b->h.slices[k], *by = &b->h.slices[k + 1];
+    TIDAL_RETURN_IF_ERROR(tidal_buffer_reserve(bb, n * 8));
+    TIDAL_RETURN_IF_ERROR(tidal_buffer_reserve(by, total));
+    const uint8_t *src = tidal__bytes_at(v, k + 1, 0);
+    uint64_t *out_b = (uint64_t *)(bb->data + bb->len);
+    uint64_t end = by->len; /* by->data may be NULL when every string is empty: index, not pointer */
+    for (size_t j = 0; j < n; j++) {
+      uint32_t r = rows[j];
+      uint64_t s = r ? bounds[r - 1] : 0, len = bounds[r] - s;
+      if (len) memcpy(by->data + end, src + s, (size_t)len);
+      end += len;
+      out_b[j] = end;
+    }
+    bb->len += n * 8;
+    by->len += total;
+    return 0;
+  }
+  size_t es = t->elem_size;
+  tidal_buffer *o = &b->h.slices[k];
+  TIDAL_RETURN_IF_ERROR(tidal_buffer_reserve(o, n * es));
+  const uint8_t *src = (const uint8_t *)v->slices[k].data;
+  uint8_t *dst = o->data + o->len;
+  switch (es) {
+  case 1: for (size_t j = 0; j < n; j++) dst[j] = src[rows[j]]; break;
+  case 2: for (size_t j = 0; j < n; j++) memcpy(dst + 2 * j, src + 2 * (size_t)rows[j], 2); break;
+  case 4: for (size_t j = 0; j < n; j++) memcpy(dst + 4 * j, src + 4 * (size_t)rows[j], 4); break;
+  case 8: for (size_t j = 0; j < n; j++) memcpy(dst + 8 * j, src + 8 * (size_t)rows[j], 8); break;
+  default: for (size_t j = 0; j < n; j++) memcpy(dst + es * j, src + es * rows[j], es); break;
+  }
+  o->len += n * es;
+  return 0;
+}
+
 static int check(tidal_builder *b, const tidal_batch_view *v) {
   if (!tidal_schema_equal(b->schema, v->schema)) {
     snprintf(b->errmsg, sizeof b->errmsg, "push_row: view schema %s, builder schema %s",
@@ -71,6 +126,7 @@ static int check(tidal_builder *b, const tidal_batch_view *v) {
 int tidal_builder_push_rows(tidal_builder *b, const tidal_batch_view *v, const uint32_t *rows,
                             size_t n) {
   TIDAL_RETURN_IF_ERROR(check(b, v));
+  if (n == 0) return 0;
   for (size_t j = 0; j < n; j++)
     if (rows[j] >= v->rows) {
       snprintf(b->errmsg, sizeof b->errmsg, "push_rows: row %u of a view of %zu rows",
@@ -80,15 +136,15 @@ int tidal_builder_push_rows(tidal_builder *b, const tidal_batch_view *v, const u
   tidal__builder_snapshot(b);
   const tidal_type *root = b->schema->root;
   int rc = 0;
-  if (b->h.str_i64) {
-    /* The word-count shape: one string and one i64 per row. */
-    size_t ks = root->children[0]->first_slice, ki = root->children[1]->first_slice;
-    const int64_t *vals = (const int64_t *)v->slices[ki].data;
-    for (size_t j = 0; j < n && rc == 0; j++) {
-      size_t len;
-      const char *p = tidal_view_str(v, ks, rows[j], &len);
-      rc = tidal_builder_push_str_i64(b, p, len, vals[rows[j]]);
+  if (is_flat(root)) {
+    /* Column at a time: one reservation per slice, then a tight gather loop. */
+    if (flat_field(root)) {
+      rc = gather(b, v, root, rows, n);
+    } else {
+      for (uint32_t c = 0; c < root->nchildren && rc == 0; c++)
+        rc = gather(b, v, root->children[c], rows, n);
     }
+    if (rc == 0) b->h.rows += n;
   } else {
     for (size_t j = 0; j < n && rc == 0; j++) {
       rc = copy(b, v, root, rows[j]);

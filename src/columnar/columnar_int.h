@@ -46,6 +46,7 @@ typedef struct tidal__arena_block {
   size_t used;                      /* bytes handed out, header included */
 } tidal__arena_block;
 
+/* Shared between threads: `refs` is atomic; every other field is immutable after parse. */
 struct tidal_schema {
   atomic_size_t refs;           /* references; the last unref frees (C11 atomic) */
   tidal_allocator alloc;        /* a copy of the allocator everything came from */
@@ -195,6 +196,12 @@ static inline void tidal__bounds_at(const tidal_batch_view *v, size_t k, uint64_
   const uint64_t *b = (const uint64_t *)v->slices[k].data;
   *s = i ? b[i - 1] : 0;
   *e = b[i];
+}
+
+/* Byte `off` of slice k (a valid pointer even when the slice is empty and NULL). */
+static inline const uint8_t *tidal__bytes_at(const tidal_batch_view *v, size_t k, uint64_t off) {
+  const uint8_t *d = (const uint8_t *)v->slices[k].data;
+  return d ? d + off : (const uint8_t *)"";
 }
 
 /* The element count of t's column in a (valid) view. */

@@ -2,8 +2,8 @@
 ** json_read.c: tidal_builder_push_json: a small strict JSON parser driven by the schema, writing
 ** one row straight into the builder's slices (the spec's serde convention, docs/columnar.md).
 **
-** Invariants: the input is never read past `len`; nesting is bounded (schema depth for typed
-** values, JSON_MAX_DEPTH for skipped ones); strings are decoded to UTF-8 with every escape
+** Invariants: the input is never read past `len`; recursion follows the schema (at most 64
+** levels), never the input's own nesting; strings are decoded to UTF-8 with every escape
 ** (\uXXXX surrogate pairs, \u0000) and invalid UTF-8 or lone surrogates are errors; integers are
 ** exact up to 128 bits; on any error the builder is rolled back to its state before the call.
 */
@@ -14,8 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define JSON_MAX_DEPTH 512
-
 typedef struct jp {
   const char *s;       /* the JSON text */
   size_t n;            /* its length */
@@ -24,7 +22,8 @@ typedef struct jp {
   tidal_error *err;    /* detail */
 } jp;
 
-static void ws(jp *p) {
+static inline void ws(jp *p) {
+  if (p->pos < p->n && (unsigned char)p->s[p->pos] > ' ') return; /* the common case: no space */
   while (p->pos < p->n) {
     char c = p->s[p->pos];
     if (c != ' ' && c != '\t' && c != '\n' && c != '\r') break;
@@ -53,7 +52,9 @@ static int oom(jp *p) {
   return tidal_error_set(p->err, TIDAL_ENOMEM, "at byte %zu: out of memory", p->pos);
 }
 
-static bool is(jp *p, char c) {
+#define lit(p, w) lit_n((p), (w), sizeof(w) - 1)
+
+static inline bool is(jp *p, char c) {
   ws(p);
   return p->pos < p->n && p->s[p->pos] == c;
 }
@@ -64,8 +65,7 @@ static int eat(jp *p, char c, const char *what) {
   return 0;
 }
 
-static bool lit(jp *p, const char *w) {
-  size_t m = strlen(w);
+static bool lit_n(jp *p, const char *w, size_t m) {
   ws(p);
   if (p->n - p->pos >= m && memcmp(p->s + p->pos, w, m) == 0) {
     p->pos += m;
@@ -323,40 +323,6 @@ static int floating(jp *p, const tidal_type *t) {
   return rc < 0 ? oom(p) : 0;
 }
 
-/* ---- skipping (to find struct fields in any order) ------------------------------------------ */
-
-static int skip(jp *p, int depth) {
-  if (depth > JSON_MAX_DEPTH) return bad(p, "less nesting");
-  ws(p);
-  if (p->pos >= p->n) return bad(p, "a value");
-  char c = p->s[p->pos];
-  if (c == '"') return string(p, NULL);
-  if (c == '{' || c == '[') {
-    char close = c == '{' ? '}' : ']';
-    p->pos++;
-    if (is(p, close)) {
-      p->pos++;
-      return 0;
-    }
-    for (;;) {
-      if (c == '{') {
-        TIDAL_RETURN_IF_ERROR(string(p, NULL));
-        TIDAL_RETURN_IF_ERROR(eat(p, ':', "':'"));
-      }
-      TIDAL_RETURN_IF_ERROR(skip(p, depth + 1));
-      if (is(p, close)) {
-        p->pos++;
-        return 0;
-      }
-      TIDAL_RETURN_IF_ERROR(eat(p, ',', c == '{' ? "',' or '}'" : "',' or ']'"));
-    }
-  }
-  if (lit(p, "true") || lit(p, "false") || lit(p, "null")) return 0;
-  size_t start;
-  bool integral;
-  return number(p, &start, &integral);
-}
-
 /* ---- typed values --------------------------------------------------------------------------- */
 
 static int value(jp *p, const tidal_type *t);
@@ -381,10 +347,14 @@ static int key_error(jp *p, size_t at, const char *what) {
   return bad(p, what);
 }
 
-/* An object whose keys are exactly `names` (any order), values written in declaration order. */
+/*
+** An object whose keys are exactly `names`, in any order. Values are parsed (and written) in the
+** order they appear: sibling fields own disjoint slices, so the bytes do not depend on the order
+** in which the fields are written, and no second pass over the text is needed.
+*/
 static int object(jp *p, const tidal_type *const *types, const char *const *names, uint32_t n) {
-  size_t pos[TIDAL__MAX_VARIANTS];
-  for (uint32_t i = 0; i < n; i++) pos[i] = SIZE_MAX;
+  uint64_t seen[TIDAL__MAX_VARIANTS / 64] = {0};
+  uint32_t count = 0;
   TIDAL_RETURN_IF_ERROR(eat(p, '{', "'{'"));
   if (is(p, '}')) {
     p->pos++;
@@ -392,13 +362,14 @@ static int object(jp *p, const tidal_type *const *types, const char *const *name
     for (;;) {
       size_t at;
       TIDAL_RETURN_IF_ERROR(key(p, &at));
-      uint32_t i = 0;
+      /* The next field in declaration order is the usual case: try it first. */
+      uint32_t i = count < n && key_is(p, names[count]) ? count : 0;
       while (i < n && !key_is(p, names[i])) i++;
       if (i == n) return key_error(p, at, "a field of the schema");
-      if (pos[i] != SIZE_MAX) return key_error(p, at, "each field once");
-      ws(p);
-      pos[i] = p->pos;
-      TIDAL_RETURN_IF_ERROR(skip(p, 0));
+      if (seen[i / 64] >> (i % 64) & 1) return key_error(p, at, "each field once");
+      seen[i / 64] |= UINT64_C(1) << (i % 64);
+      count++;
+      TIDAL_RETURN_IF_ERROR(value(p, types[i]));
       if (is(p, '}')) {
         p->pos++;
         break;
@@ -406,19 +377,11 @@ static int object(jp *p, const tidal_type *const *types, const char *const *name
       TIDAL_RETURN_IF_ERROR(eat(p, ',', "',' or '}'"));
     }
   }
-  size_t end = p->pos;
-  for (uint32_t i = 0; i < n; i++) {
-    if (pos[i] == SIZE_MAX) {
-      p->pos = end - 1;
+  for (uint32_t i = 0; count < n && i < n; i++) {
+    if (!(seen[i / 64] >> (i % 64) & 1))
       return tidal_error_set(p->err, TIDAL_EJSON, "at byte %zu: expected field '%s', found '}'",
-                             end - 1, names[i]);
-    }
+                             p->pos - 1, names[i]);
   }
-  for (uint32_t i = 0; i < n; i++) {
-    p->pos = pos[i];
-    TIDAL_RETURN_IF_ERROR(value(p, types[i]));
-  }
-  p->pos = end;
   return 0;
 }
 

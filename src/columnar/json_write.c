@@ -43,12 +43,20 @@ static int put_u64(tidal_buffer *o, uint64_t v) {
 static int put_float(tidal_buffer *o, double d, bool is32) {
   if (isnan(d)) return PUTS(o, "\"NaN\"");
   if (isinf(d)) return d > 0 ? PUTS(o, "\"inf\"") : PUTS(o, "\"-inf\"");
+  /*
+  ** The fewest significant digits that read back to the same value: rounding to p+1 digits is
+  ** never farther from d than rounding to p digits, so "reads back" is monotone in p and a
+  ** binary search over 1..17 (f32: 1..9, which always suffice) needs at most 5 conversions.
+  */
   char tmp[40];
-  int n = 0;
-  for (int prec = 1; prec <= 17; prec++) {
-    n = snprintf(tmp, sizeof tmp, "%.*g", prec, d);
-    if (is32 ? strtof(tmp, NULL) == (float)d : strtod(tmp, NULL) == d) break;
+  int lo = 1, hi = is32 ? 9 : 17;
+  while (lo < hi) {
+    int mid = (lo + hi) / 2;
+    snprintf(tmp, sizeof tmp, "%.*g", mid, d);
+    if (is32 ? strtof(tmp, NULL) == (float)d : strtod(tmp, NULL) == d) hi = mid;
+    else lo = mid + 1;
   }
+  int n = snprintf(tmp, sizeof tmp, "%.*g", hi, d);
   /* -0.0 == 0.0 compares equal; "%g" keeps the sign, so the text is still exact. */
   if (!strpbrk(tmp, ".eE")) {
     tmp[n++] = '.';
@@ -189,7 +197,7 @@ static int row(tidal_buffer *o, const tidal_batch_view *v, const tidal_type *t, 
   case TIDAL_KIND_STRING: {
     uint64_t s, e;
     tidal__bounds_at(v, k, i, &s, &e);
-    return put_string(o, (const uint8_t *)v->slices[k + 1].data + s, (size_t)(e - s));
+    return put_string(o, tidal__bytes_at(v, k + 1, s), (size_t)(e - s));
   }
   case TIDAL_KIND_VEC: {
     uint64_t s, e;

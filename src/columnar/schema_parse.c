@@ -16,6 +16,8 @@
 
 #include <stdio.h>
 
+typedef struct list list;
+
 typedef struct parser {
   tidal_schema *s;     /* arena owner */
   const char *p;       /* text */
@@ -23,6 +25,7 @@ typedef struct parser {
   size_t pos;          /* next byte */
   int depth;           /* current nesting */
   tidal_error *err;    /* detail */
+  list *pool[2 * (TIDAL__SCHEMA_MAX_DEPTH + 2)]; /* scratch lists, two per depth, freed at the end */
 } parser;
 
 static const struct {
@@ -110,14 +113,26 @@ static tidal_type *node(parser *ps, tidal_kind k, uint32_t n) {
 }
 
 /* A growable list of (node, name, position) while parsing a composite. */
-typedef struct list {
+struct list {
   tidal_type *t[TIDAL__MAX_VARIANTS + 1];
   const char *name[TIDAL__MAX_VARIANTS + 1];
   uint8_t shape[TIDAL__MAX_VARIANTS + 1];
   uint32_t nfields[TIDAL__MAX_VARIANTS + 1];
   const char *vname1[TIDAL__MAX_VARIANTS + 1];
   uint32_t n;
-} list;
+};
+
+/*
+** A scratch list for a composite at the current depth (slot 0: its members; slot 1: an enum
+** variant's fields). Reused by every composite at that depth, so the scratch memory is bounded
+** by the nesting, not by the length of the text; freed when the parse ends.
+*/
+static list *get_list(parser *ps, int slot) {
+  list **l = &ps->pool[2 * ps->depth + slot];
+  if (!*l) *l = (list *)tidal__alloc(&ps->s->alloc, sizeof(list));
+  if (*l) (*l)->n = 0;
+  return *l;
+}
 
 static int parse_type(parser *ps, tidal_type **out);
 
@@ -189,7 +204,7 @@ static int parse_types(parser *ps, list *l, bool *trailing) {
 
 static int parse_enum(parser *ps, tidal_type **out) {
   TIDAL_RETURN_IF_ERROR(eat(ps, '{', "'{'"));
-  list *l = (list *)tidal__arena_alloc(ps->s, sizeof *l); /* too big for the stack when nested */
+  list *l = get_list(ps, 0);
   if (!l) return TIDAL_ENOMEM;
   bool any_data = false;
   for (;;) {
@@ -203,7 +218,7 @@ static int parse_enum(parser *ps, tidal_type **out) {
     l->vname1[i] = NULL;
     if (peek(ps, '(')) {
       ps->pos++;
-      list *f = (list *)tidal__arena_alloc(ps->s, sizeof *f);
+      list *f = get_list(ps, 1);
       if (!f) return TIDAL_ENOMEM;
       bool trailing;
       if (peek(ps, ')')) return expected(ps, "a type");
@@ -215,7 +230,7 @@ static int parse_enum(parser *ps, tidal_type **out) {
       any_data = true;
     } else if (peek(ps, '{')) {
       ps->pos++;
-      list *f = (list *)tidal__arena_alloc(ps->s, sizeof *f);
+      list *f = get_list(ps, 1);
       if (!f) return TIDAL_ENOMEM;
       TIDAL_RETURN_IF_ERROR(parse_fields(ps, f));
       ps->pos++; /* '}' */
@@ -264,7 +279,7 @@ static int parse_type_inner(parser *ps, tidal_type **out) {
       *out = node(ps, TIDAL_KIND_UNIT, 0);
       return *out ? 0 : TIDAL_ENOMEM;
     }
-    list *l = (list *)tidal__arena_alloc(ps->s, sizeof *l);
+    list *l = get_list(ps, 0);
     if (!l) return TIDAL_ENOMEM;
     bool trailing;
     TIDAL_RETURN_IF_ERROR(parse_types(ps, l, &trailing));
@@ -276,7 +291,7 @@ static int parse_type_inner(parser *ps, tidal_type **out) {
   }
   if (c == '{') {
     ps->pos++;
-    list *l = (list *)tidal__arena_alloc(ps->s, sizeof *l);
+    list *l = get_list(ps, 0);
     if (!l) return TIDAL_ENOMEM;
     TIDAL_RETURN_IF_ERROR(parse_fields(ps, l));
     ps->pos++;
@@ -338,9 +353,13 @@ static int parse_type(parser *ps, tidal_type **out) {
 }
 
 int tidal__schema_parse_tree(tidal_schema *s, const char *text, size_t len, tidal_error *err) {
-  parser ps = {s, text, len, 0, 0, err};
-  TIDAL_RETURN_IF_ERROR(parse_type(&ps, &s->root));
-  ws(&ps);
-  if (ps.pos != len) return expected(&ps, "end of input");
-  return 0;
+  parser ps = {s, text, len, 0, 0, err, {0}};
+  int rc = parse_type(&ps, &s->root);
+  if (rc == 0) {
+    ws(&ps);
+    if (ps.pos != len) rc = expected(&ps, "end of input");
+  }
+  for (size_t i = 0; i < sizeof ps.pool / sizeof ps.pool[0]; i++)
+    tidal__free(&s->alloc, ps.pool[i], sizeof(list));
+  return rc;
 }
