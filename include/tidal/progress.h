@@ -35,6 +35,19 @@ extern "C" {
 
 /// \defgroup progress Progress tracking
 /// @{
+///
+/// Conventions for every function in this header unless its own doc says otherwise:
+/// - Thread-safe: no. Each object has one owner thread; the static inline time and summary helpers
+///   are pure and thread-safe. Read-only queries on an object are safe from several threads only
+///   while no thread modifies it.
+/// - Since: 0.1.
+/// - Pointer arguments are borrowed for the duration of the call only (times and summaries are
+///   copied); `tidal_error *err` may be NULL and is filled only when the call returns < 0.
+/// - Depths must be in 1..TIDAL_TIME_MAX_DEPTH and match between containers passed together
+///   (checked with TIDAL_DCHECK in debug builds: a mismatch is a caller bug, not bad input).
+/// - `_init` never fails and allocates nothing; storage is taken lazily through the allocator
+///   given to `_init` (borrowed: it must outlive the object; NULL = the default allocator).
+///   `_reset` releases it (NULL is a no-op) and leaves the object empty and re-usable.
 
 /* ------------------------------------------------------------------------------------------ */
 /* Timestamps                                                                                  */
@@ -123,18 +136,20 @@ static inline tidal_time tidal_time_join(const tidal_time *a, const tidal_time *
 }
 
 /// Nested scopes (§5): an outer time of depth `outer_depth` entering a scope becomes
-/// (t, 0) of depth outer_depth + 1 (which must be <= TIDAL_TIME_MAX_DEPTH). Thread-safe: yes.
+/// (t, 0) of depth outer_depth + 1 (which must be <= TIDAL_TIME_MAX_DEPTH; a larger depth returns
+/// t unchanged rather than writing out of bounds). Thread-safe: yes.
 static inline tidal_time tidal_time_to_inner(const tidal_time *t, uint32_t outer_depth) {
   tidal_time r = *t;
-  r.c[outer_depth] = 0;
+  if (outer_depth < TIDAL_TIME_MAX_DEPTH) r.c[outer_depth] = 0;
   return r;
 }
 
 /// Nested scopes (§5): an inner time of depth `inner_depth` leaving its scope drops its innermost
-/// coordinate. Thread-safe: yes.
+/// coordinate (inner_depth in 1..TIDAL_TIME_MAX_DEPTH; otherwise t is returned unchanged).
+/// Thread-safe: yes.
 static inline tidal_time tidal_time_to_outer(const tidal_time *t, uint32_t inner_depth) {
   tidal_time r = *t;
-  r.c[inner_depth - 1] = 0;
+  if (inner_depth >= 1 && inner_depth <= TIDAL_TIME_MAX_DEPTH) r.c[inner_depth - 1] = 0;
   return r;
 }
 
@@ -158,10 +173,11 @@ static inline tidal_summary tidal_summary_identity(void) {
 }
 
 /// The summary that adds `inc` to coordinate `coord` (< depth) and keeps the others: e.g.
-/// tidal_summary_add(1, 1) is an iteration scope's feedback. Thread-safe: yes. Since: 0.1.
+/// tidal_summary_add(1, 1) is an iteration scope's feedback. A coord >= TIDAL_TIME_MAX_DEPTH gives
+/// the identity. Thread-safe: yes. Since: 0.1.
 static inline tidal_summary tidal_summary_add(uint32_t coord, uint64_t inc) {
   tidal_summary s = {{0}};
-  s.c[coord] = inc;
+  if (coord < TIDAL_TIME_MAX_DEPTH) s.c[coord] = inc;
   return s;
 }
 
@@ -219,7 +235,7 @@ static inline bool tidal_summary_is_strict(const tidal_summary *s, uint32_t dept
 /// advances the inner coordinate becomes the identity. Thread-safe: yes. Since: 0.1.
 static inline tidal_summary tidal_summary_to_outer(const tidal_summary *s, uint32_t inner_depth) {
   tidal_summary r = *s;
-  r.c[inner_depth - 1] = 0;
+  if (inner_depth >= 1 && inner_depth <= TIDAL_TIME_MAX_DEPTH) r.c[inner_depth - 1] = 0;
   return r;
 }
 
@@ -234,16 +250,15 @@ typedef struct tidal_summary_antichain {
   const tidal_allocator *alloc; /* private */
 } tidal_summary_antichain;
 
-/// Initialize an empty summary antichain of the given depth (1..TIDAL_TIME_MAX_DEPTH). `alloc` is
-/// borrowed (NULL = default) and must outlive the antichain. Never fails (allocates lazily).
-/// Thread-safe: no. Since: 0.1.
+/// Initialize an empty summary antichain of the given depth.
+/// Ownership: `alloc` is borrowed (NULL = default) and must outlive the antichain.
 TIDAL_API void tidal_summary_antichain_init(tidal_summary_antichain *a, uint32_t depth,
                                             const tidal_allocator *alloc);
 /// Release the elements. NULL is a no-op; the struct may be re-initialized afterwards.
 TIDAL_API void tidal_summary_antichain_reset(tidal_summary_antichain *a);
-/// Insert s unless some element is <= s; remove every element >= s. *inserted (may be NULL)
-/// tells whether s was added. Returns 0 or TIDAL_ENOMEM (antichain unchanged).
-/// Thread-safe: no. Since: 0.1.
+/// Insert s unless some element is <= s; remove every element >= s.
+/// Returns: 0; *inserted (may be NULL) tells whether s was added.
+/// Errors: TIDAL_ENOMEM (the antichain is unchanged).
 TIDAL_API int tidal_summary_antichain_insert(tidal_summary_antichain *a, const tidal_summary *s,
                                              bool *inserted /* OUT */, tidal_error *err);
 
@@ -263,31 +278,31 @@ typedef struct tidal_antichain {
   const tidal_allocator *alloc; /* private */
 } tidal_antichain;
 
-/// Initialize an empty antichain of the given depth (1..TIDAL_TIME_MAX_DEPTH). `alloc` is borrowed
-/// (NULL = default) and must outlive the antichain. Never fails (allocates lazily).
-/// Thread-safe: no. Since: 0.1.
+/// Initialize an empty antichain of the given depth.
+/// Ownership: `alloc` is borrowed (NULL = default) and must outlive the antichain.
 TIDAL_API void tidal_antichain_init(tidal_antichain *a, uint32_t depth,
                                     const tidal_allocator *alloc);
 /// Release the elements. NULL is a no-op; the struct may be re-initialized afterwards.
 TIDAL_API void tidal_antichain_reset(tidal_antichain *a);
 /// Remove every element (keeps the storage). Never fails.
 TIDAL_API void tidal_antichain_clear(tidal_antichain *a);
-/// Insert t unless some element is <= t; remove every element >= t. *inserted (may be NULL) tells
-/// whether t was added. Returns 0 or TIDAL_ENOMEM (antichain unchanged). Thread-safe: no.
+/// Insert t unless some element is <= t; remove every element >= t.
+/// Returns: 0; *inserted (may be NULL) tells whether t was added.
+/// Errors: TIDAL_ENOMEM (the antichain is unchanged).
 TIDAL_API int tidal_antichain_insert(tidal_antichain *a, const tidal_time *t,
                                      bool *inserted /* OUT */, tidal_error *err);
-/// Make dst a copy of src (same depth required). Returns 0 or TIDAL_ENOMEM (dst unchanged).
+/// Make dst a copy of src (same depth).
+/// Returns: 0. Errors: TIDAL_ENOMEM (dst is unchanged).
 TIDAL_API int tidal_antichain_copy(tidal_antichain *dst, const tidal_antichain *src,
                                    tidal_error *err);
-/// F <= t: true iff some element is <= t (t is in the upward-closed set; "t may still come").
-/// Thread-safe: yes, with no concurrent writer. Since: 0.1.
+/// F <= t: true iff some element is <= t (t is in the upward-closed set: "t may still come").
 TIDAL_API bool tidal_antichain_less_equal(const tidal_antichain *a, const tidal_time *t);
-/// F < t: true iff some element is strictly < t. Thread-safe: as less_equal. Since: 0.1.
+/// F < t: true iff some element is strictly < t.
 TIDAL_API bool tidal_antichain_less_than(const tidal_antichain *a, const tidal_time *t);
 /// A <= B: true iff every element of b has some element of a <= it (a's set contains b's).
-/// The empty antichain is the top: anything <= empty. Thread-safe: as less_equal. Since: 0.1.
+/// The empty antichain is the top: anything <= empty.
 TIDAL_API bool tidal_antichain_le(const tidal_antichain *a, const tidal_antichain *b);
-/// Set equality (order of elements ignored). Thread-safe: as less_equal. Since: 0.1.
+/// Set equality (the order of elements is ignored).
 TIDAL_API bool tidal_antichain_equal(const tidal_antichain *a, const tidal_antichain *b);
 
 /* ------------------------------------------------------------------------------------------ */
@@ -315,31 +330,32 @@ typedef struct tidal_change_batch {
   const tidal_allocator *alloc; /* private */
 } tidal_change_batch;
 
-/// Initialize an empty batch of the given depth. `alloc` borrowed (NULL = default), must outlive
-/// the batch. Never fails (allocates lazily). Thread-safe: no. Since: 0.1.
+/// Initialize an empty batch of the given depth.
+/// Ownership: `alloc` is borrowed (NULL = default) and must outlive the batch.
 TIDAL_API void tidal_change_batch_init(tidal_change_batch *b, uint32_t depth,
                                        const tidal_allocator *alloc);
 /// Release the storage. NULL is a no-op.
 TIDAL_API void tidal_change_batch_reset(tidal_change_batch *b);
-/// Append (t, diff) (a zero diff is accepted and dropped at compaction). Returns 0 or TIDAL_ENOMEM
-/// (batch unchanged). Thread-safe: no. Since: 0.1.
+/// Append (t, diff); a zero diff is accepted and dropped at compaction. May compact (see above).
+/// Returns: 0. Errors: TIDAL_ENOMEM (the batch means what it meant before).
 TIDAL_API int tidal_change_batch_update(tidal_change_batch *b, const tidal_time *t, int64_t diff,
                                         tidal_error *err);
-/// Append every entry of src (same depth); src is unchanged. Returns 0 or TIDAL_ENOMEM (dst
-/// unchanged).
+/// Append every entry of src (same depth); src is unchanged.
+/// Returns: 0. Errors: TIDAL_ENOMEM (dst is unchanged).
 TIDAL_API int tidal_change_batch_extend(tidal_change_batch *dst, const tidal_change_batch *src,
                                         tidal_error *err);
-/// Move every entry of src into dst (compacting src first) and leave src empty. On TIDAL_ENOMEM
-/// both keep their contents (src compacted). Thread-safe: no. Since: 0.1.
+/// Move every entry of src into dst (compacting src first) and leave src empty.
+/// Returns: 0. Errors: TIDAL_ENOMEM (both keep what they meant; src is compacted).
 TIDAL_API int tidal_change_batch_drain_into(tidal_change_batch *src, tidal_change_batch *dst,
                                             tidal_error *err);
-/// Sort, sum equal times, drop zeros. Never fails, never allocates.
+/// Sort, sum equal times, drop zeros. Never fails, never allocates. Afterwards updates[0..len) is
+/// sorted by tidal_time_cmp, with distinct times and non-zero diffs.
 TIDAL_API void tidal_change_batch_compact(tidal_change_batch *b);
 /// True iff the batch sums to nothing (compacts first).
 TIDAL_API bool tidal_change_batch_is_empty(tidal_change_batch *b);
 /// Remove every entry (keeps the storage).
 TIDAL_API void tidal_change_batch_clear(tidal_change_batch *b);
-/// The summed count of t (0 if absent). O(len); does not compact. Thread-safe: no writer.
+/// The summed count of t (0 if absent). O(len); does not compact.
 TIDAL_API int64_t tidal_change_batch_count(const tidal_change_batch *b, const tidal_time *t);
 
 /// A location in a scope's graph: a source (node, output port) or a target (node, input port).
@@ -387,23 +403,26 @@ typedef struct tidal_progress_batch {
   const tidal_allocator *alloc;   /* private */
 } tidal_progress_batch;
 
-/// Initialize an empty batch. `alloc` borrowed (NULL = default). Never fails. Since: 0.1.
+/// Initialize an empty batch of the given depth.
+/// Ownership: `alloc` is borrowed (NULL = default) and must outlive the batch.
 TIDAL_API void tidal_progress_batch_init(tidal_progress_batch *b, uint32_t depth,
                                          const tidal_allocator *alloc);
 /// Release the storage. NULL is a no-op.
 TIDAL_API void tidal_progress_batch_reset(tidal_progress_batch *b);
-/// Append (loc, t, diff). Returns 0 or TIDAL_ENOMEM (batch unchanged). Thread-safe: no.
+/// Append (loc, t, diff); a zero diff is dropped at compaction. May compact.
+/// Returns: 0. Errors: TIDAL_ENOMEM (the batch means what it meant before).
 TIDAL_API int tidal_progress_batch_update(tidal_progress_batch *b, tidal_location loc,
                                           const tidal_time *t, int64_t diff, tidal_error *err);
-/// Append every entry of src (same depth); src unchanged. Returns 0 or TIDAL_ENOMEM (dst
-/// unchanged).
+/// Append every entry of src (same depth); src is unchanged.
+/// Returns: 0. Errors: TIDAL_ENOMEM (dst is unchanged).
 TIDAL_API int tidal_progress_batch_extend(tidal_progress_batch *dst,
                                           const tidal_progress_batch *src, tidal_error *err);
-/// Move src's entries into dst (compacting src first) and leave src empty. On TIDAL_ENOMEM both
-/// keep their contents.
+/// Move src's entries into dst (compacting src first) and leave src empty.
+/// Returns: 0. Errors: TIDAL_ENOMEM (both keep what they meant; src is compacted).
 TIDAL_API int tidal_progress_batch_drain_into(tidal_progress_batch *src, tidal_progress_batch *dst,
                                               tidal_error *err);
-/// Sort, sum equal (loc, time), drop zeros. Never fails, never allocates.
+/// Sort by (tidal_location_cmp, tidal_time_cmp), sum equal keys, drop zeros. Never fails, never
+/// allocates.
 TIDAL_API void tidal_progress_batch_compact(tidal_progress_batch *b);
 /// True iff the batch sums to nothing (compacts first).
 TIDAL_API bool tidal_progress_batch_is_empty(tidal_progress_batch *b);
@@ -425,23 +444,23 @@ typedef struct tidal_mutable_antichain {
   bool dirty;                 /* private: counts changed in a way the frontier may not show yet */
 } tidal_mutable_antichain;
 
-/// Initialize (empty counts and frontier). `alloc` borrowed (NULL = default). Never fails.
-/// Thread-safe: no. Since: 0.1.
+/// Initialize with empty counts, frontier and changes.
+/// Ownership: `alloc` is borrowed (NULL = default) and must outlive the object.
 TIDAL_API void tidal_mutable_antichain_init(tidal_mutable_antichain *m, uint32_t depth,
                                             const tidal_allocator *alloc);
 /// Release the storage. NULL is a no-op.
 TIDAL_API void tidal_mutable_antichain_reset(tidal_mutable_antichain *m);
 /// counts[t] += diff, then rebuild the frontier if it could have changed, appending ±1 changes to
-/// m->changes. Returns 0 or TIDAL_ENOMEM (then the update may or may not have been counted, and the
-/// frontier is brought up to date by the next successful call; the error is for the owner to
-/// propagate, not to retry). Thread-safe: no. Since: 0.1.
+/// m->changes.
+/// Returns: 0. Errors: TIDAL_ENOMEM (the update may or may not have been counted; the frontier is
+/// brought up to date by the next successful call; propagate the error rather than retry).
 TIDAL_API int tidal_mutable_antichain_update(tidal_mutable_antichain *m, const tidal_time *t,
                                              int64_t diff, tidal_error *err);
-/// Apply n updates and rebuild at most once. Same contract as _update.
+/// Apply n updates (borrowed for the call) and rebuild at most once. Same contract as _update.
 TIDAL_API int tidal_mutable_antichain_update_all(tidal_mutable_antichain *m,
                                                  const tidal_time_diff *updates, size_t n,
                                                  tidal_error *err);
-/// The current count of t (summed; 0 if absent). O(number of counts). Thread-safe: no writer.
+/// The current count of t (0 if absent). O(number of counts).
 TIDAL_API int64_t tidal_mutable_antichain_count(const tidal_mutable_antichain *m,
                                                 const tidal_time *t);
 /// Shorthand for tidal_antichain_less_equal(&m->frontier, t).
@@ -463,47 +482,56 @@ typedef struct tidal_tracker tidal_tracker;
 /// Node 0 is created with `scope_outputs` inputs (Target(0, o) = scope output o) and
 /// `scope_inputs` outputs (Source(0, i) = scope input i) and no internal connections. The top
 /// scope of a dataflow has 0 and 0.
-/// Returns 0, TIDAL_EINVAL (bad depth) or TIDAL_ENOMEM. Ownership: *out is owned by the caller,
-/// release with tidal_tracker_builder_free; `alloc` is borrowed (NULL = default) and must outlive
-/// the builder and every tracker built from it. Thread-safe: no. Since: 0.1.
+/// Returns: 0 and *out. Errors: TIDAL_EINVAL (depth out of range), TIDAL_ENOMEM (*out = NULL).
+/// Ownership: *out is owned by the caller, release with tidal_tracker_builder_free; `alloc` is
+/// borrowed (NULL = default) and must outlive the builder and every tracker built from it.
 TIDAL_API int tidal_tracker_builder_new(uint32_t depth, uint32_t scope_inputs,
                                         uint32_t scope_outputs, const tidal_allocator *alloc,
                                         tidal_tracker_builder **out /* OUT */, tidal_error *err);
-/// Free a builder. NULL is a no-op. Trackers built from it stay valid.
+/// Free a builder. NULL is a no-op. Trackers built from it stay valid (they own their graph).
 TIDAL_API void tidal_tracker_builder_free(tidal_tracker_builder *b);
 /// Add the next node (indices 1, 2, ... in call order; *node_out receives it, may be NULL) with
 /// `inputs` inputs and `outputs` outputs. If `connect` is non-NULL every (input, output) pair gets
 /// the summary antichain {*connect} (an ordinary operator passes the identity); if NULL, no pair is
-/// connected and tidal_tracker_builder_add_summary declares them.
-/// Returns 0 or TIDAL_ENOMEM (builder unchanged). Thread-safe: no. Since: 0.1.
+/// connected and tidal_tracker_builder_add_summary declares them. A node with no inputs is an
+/// input (a source of data); a node with no outputs is a sink.
+/// Returns: 0. Errors: TIDAL_EINVAL (too many nodes or ports), TIDAL_ENOMEM; the builder is
+/// unchanged on error.
 TIDAL_API int tidal_tracker_builder_add_node(tidal_tracker_builder *b, uint32_t inputs,
                                              uint32_t outputs, const tidal_summary *connect,
                                              uint32_t *node_out /* OUT */, tidal_error *err);
 /// Insert s into the summary antichain of (node, input) -> (node, output). Not allowed on node 0.
-/// Returns 0, TIDAL_EINVAL (no such node or port; message names them) or TIDAL_ENOMEM.
+/// Returns: 0. Errors: TIDAL_EINVAL (no such node or port, or node 0; the message names them),
+/// TIDAL_ENOMEM.
 TIDAL_API int tidal_tracker_builder_add_summary(tidal_tracker_builder *b, uint32_t node,
                                                 uint32_t input, uint32_t output,
                                                 const tidal_summary *s, tidal_error *err);
 /// Add an edge Source(src_node, src_port) -> Target(dst_node, dst_port). Edges keep times. A
 /// source may feed many targets, and a target may be fed by many sources (fan-in). Duplicate
-/// edges are ignored. Returns 0, TIDAL_EINVAL (no such node or port) or TIDAL_ENOMEM.
+/// edges are ignored. Both nodes must already exist (add nodes first).
+/// Returns: 0. Errors: TIDAL_EINVAL (no such node or port; the message names it), TIDAL_ENOMEM.
 TIDAL_API int tidal_tracker_builder_add_edge(tidal_tracker_builder *b, uint32_t src_node,
                                              uint32_t src_port, uint32_t dst_node,
                                              uint32_t dst_port, tidal_error *err);
 /// Check that every cycle strictly advances time: delete strict summaries; what is left (edges
-/// and identity summaries) must be acyclic. Returns 0, TIDAL_EINVAL with a message naming the
-/// nodes of one non-advancing cycle ("non-advancing cycle: node 2 -> node 3 -> node 2"), or
-/// TIDAL_ENOMEM. Thread-safe: no. Since: 0.1.
+/// and identity summaries) must be acyclic. Stricter than timely, which only warns (a
+/// non-advancing cycle freezes its frontier for ever, spec §7).
+/// Returns: 0. Errors: TIDAL_EINVAL with a message spelling out one non-advancing cycle
+/// ("... Source(1,0) -> Target(2,0) -> Source(2,0) -> Target(1,0) -> Source(1,0)"),
+/// TIDAL_ENOMEM.
 TIDAL_API int tidal_tracker_builder_check(const tidal_tracker_builder *b, tidal_error *err);
 /// Build a tracker from the builder's current graph (the builder is unchanged and may be freed).
 /// Runs tidal_tracker_builder_check first. Computes the summaries from every location to the
 /// scope outputs (§5). All counts start at zero: the caller adds initial capabilities with
-/// tidal_tracker_update. Returns 0, TIDAL_EINVAL (non-advancing cycle) or TIDAL_ENOMEM.
-/// Ownership: *out owned by the caller, release with tidal_tracker_free. Since: 0.1.
+/// tidal_tracker_update, then propagate before any operator runs.
+/// Returns: 0 and *out. Errors: TIDAL_EINVAL (non-advancing cycle, or more than 2^32 - 2 ports),
+/// TIDAL_ENOMEM; *out = NULL on error.
+/// Ownership: *out is owned by the caller, release with tidal_tracker_free. The tracker uses the
+/// builder's allocator.
 TIDAL_API int tidal_tracker_builder_build(const tidal_tracker_builder *b,
                                           tidal_tracker **out /* OUT */, tidal_error *err);
 
-/// Free a tracker. NULL is a no-op.
+/// Free a tracker and everything it owns (pushed, output changes, frontiers). NULL is a no-op.
 TIDAL_API void tidal_tracker_free(tidal_tracker *t);
 
 /// Time depth, number of nodes (including node 0), and a node's number of inputs / outputs
@@ -515,66 +543,82 @@ TIDAL_API uint32_t tidal_tracker_node_outputs(const tidal_tracker *t, uint32_t n
 
 /// Queue a pointstamp count change: at a source, a capability change; at a target, records in
 /// flight (+ produced, - consumed). Takes effect at the next tidal_tracker_propagate. Counts may go
-/// transiently negative. Returns 0, TIDAL_EINVAL (no such location: this validates locations that
-/// came from the network) or TIDAL_ENOMEM. Thread-safe: no. Since: 0.1.
+/// transiently negative (views lag reality, spec §6).
+/// Returns: 0. Errors: TIDAL_EINVAL (no such location, named in the message: locations that came
+/// from the network are validated here), TIDAL_ENOMEM. Nothing is queued on error.
 TIDAL_API int tidal_tracker_update(tidal_tracker *t, tidal_location loc, const tidal_time *time,
                                    int64_t diff, tidal_error *err);
-/// Queue every entry of a progress batch (same depth), validating each location first (on
-/// TIDAL_EINVAL nothing is queued). Returns 0, TIDAL_EINVAL or TIDAL_ENOMEM.
+/// Queue every entry of a progress batch (same depth) as one atomic group: every location is
+/// validated first. The batch is borrowed for the call and not modified.
+/// Returns: 0. Errors: TIDAL_EINVAL (some location does not exist), TIDAL_ENOMEM; nothing is
+/// queued on error.
 TIDAL_API int tidal_tracker_update_batch(tidal_tracker *t, const tidal_progress_batch *batch,
                                          tidal_error *err);
+/// Queue n updates from a plain array (e.g. a received progress message) as one atomic group:
+/// every location is validated first. `updates` is borrowed for the call. Since: 0.1 (added after
+/// the first header; additive).
+/// Returns: 0. Errors: TIDAL_EINVAL (some location does not exist, named in the message),
+/// TIDAL_ENOMEM; nothing is queued on error.
+TIDAL_API int tidal_tracker_update_many(tidal_tracker *t, const tidal_progress_update *updates,
+                                        size_t n, tidal_error *err);
 /// Fold the queued updates into the pointstamp frontiers and spread the implied changes through the
 /// graph in time order (§4). Afterwards every target's frontier (tidal_tracker_target_frontier)
 /// equals the minimal elements of { s(t) : count(l, t) > 0, s a path summary from l to it };
 /// the changes are appended to tidal_tracker_pushed and tidal_tracker_output_changes.
-/// Returns 0 or TIDAL_ENOMEM (the tracker is then unusable: free it). Thread-safe: no.
+/// Returns: 0. Errors: TIDAL_ENOMEM (the tracker's state is then inconsistent and every later
+/// propagate fails: stop the dataflow and free it).
 TIDAL_API int tidal_tracker_propagate(tidal_tracker *t, tidal_error *err);
 
 /// ±1 changes to target implication frontiers (input frontiers) made by propagate, keyed by
 /// (Target(node, port), time), accumulated until the caller clears them. Only target locations
 /// appear. Target(0, o) entries are the scope output frontiers (a scope may ignore them).
 /// Usage: tidal_progress_batch_compact(p), deliver updates[0..len) to each child's frontier[port]
-/// batch, tidal_progress_batch_clear(p). Ownership: borrowed, valid until tidal_tracker_free.
+/// batch, tidal_progress_batch_clear(p). Never NULL.
+/// Ownership: borrowed from the tracker, valid until tidal_tracker_free.
 TIDAL_API tidal_progress_batch *tidal_tracker_pushed(tidal_tracker *t);
 
 /// ±1 changes, in inner time, of the scope's internal capabilities projected on scope output
 /// `output` (§5: every pointstamp-frontier change at a node != 0 mapped through each summary to
 /// Target(0, output)). A nested scope maps them with tidal_time_to_outer into a per-output
 /// mutable antichain and reports its frontier changes upward as internal[output]. NULL if output
-/// is out of range. Borrowed, valid until tidal_tracker_free; the caller drains it.
+/// is out of range. Ownership: borrowed from the tracker, valid until tidal_tracker_free; the
+/// caller drains it (e.g. tidal_change_batch_drain_into).
 TIDAL_API tidal_change_batch *tidal_tracker_output_changes(tidal_tracker *t, uint32_t output);
 
 /// The scope's path summaries from scope input `input` (Source(0, input)) to scope output `output`
 /// (Target(0, output)), in inner time: an antichain, empty if not connected. A nested scope
 /// reports tidal_summary_to_outer of each element to its parent. NULL if out of range.
-/// Borrowed, valid until tidal_tracker_free.
+/// Ownership: borrowed, valid until tidal_tracker_free; never changes after build.
 TIDAL_API const tidal_summary_antichain *tidal_tracker_scope_summary(const tidal_tracker *t,
                                                                      uint32_t input,
                                                                      uint32_t output);
 
 /// The implication frontier at Target(node, port): the operator's input frontier. NULL if no such
-/// target. Borrowed, valid until the next propagate or free.
+/// target. Ownership: borrowed; the pointer is valid until tidal_tracker_free, its contents (and
+/// elems) change at each propagate.
 TIDAL_API const tidal_antichain *tidal_tracker_target_frontier(const tidal_tracker *t,
                                                                uint32_t node, uint32_t port);
 /// The implication frontier at Source(node, port) (what could still be produced there). NULL if
-/// no such source. Borrowed, valid until the next propagate or free.
+/// no such source. Ownership: as tidal_tracker_target_frontier.
 TIDAL_API const tidal_antichain *tidal_tracker_source_frontier(const tidal_tracker *t,
                                                                uint32_t node, uint32_t port);
 /// The pointstamp frontier at a location: minimal times with positive raw count. NULL if no such
-/// location. Borrowed, valid until the next propagate or free.
+/// location. Ownership: as tidal_tracker_target_frontier.
 TIDAL_API const tidal_antichain *tidal_tracker_pointstamp_frontier(const tidal_tracker *t,
                                                                    tidal_location loc);
 /// Debugging (a forgotten capability holds a frontier, §7): the raw pointstamp counts at a
 /// location as compacted (time, count) pairs, counts non-zero, possibly negative. Queued updates
-/// not yet propagated are not included. *updates is borrowed, valid until the next update,
-/// propagate or free. Returns 0 or TIDAL_EINVAL (no such location).
+/// not yet propagated are not included.
+/// Returns: 0, *updates and *len. Errors: TIDAL_EINVAL (no such location).
+/// Ownership: *updates is borrowed, valid until the next propagate or free.
 TIDAL_API int tidal_tracker_pointstamps(tidal_tracker *t, tidal_location loc,
                                         const tidal_time_diff **updates /* OUT */,
                                         size_t *len /* OUT */, tidal_error *err);
 /// The number of capability frontier elements held at node's outputs (0 once it holds no
 /// capability). 0 for a node that does not exist.
 TIDAL_API int64_t tidal_tracker_capability_count(const tidal_tracker *t, uint32_t node);
-/// True iff some pointstamp frontier is non-empty or updates are queued.
+/// True iff some pointstamp frontier is non-empty or updates are queued (not yet propagated).
+/// A scope with nothing tracked and no incomplete child can shut down.
 TIDAL_API bool tidal_tracker_tracking_anything(const tidal_tracker *t);
 /// Demand mode (§3): true iff (loc, time) is "global" in this view: no implication frontier
 /// element at loc is strictly below time, and the implication count at exactly time is <= 1.

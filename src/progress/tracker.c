@@ -88,6 +88,28 @@ int tidal_tracker_update_batch(tidal_tracker *t, const tidal_progress_batch *bat
   return tidal_progress_batch_extend(&t->pending, batch, err);
 }
 
+int tidal_tracker_update_many(tidal_tracker *t, const tidal_progress_update *updates, size_t n,
+                              tidal_error *err) {
+  for (size_t i = 0; i < n; i++)
+    if (tidal__layout_index(&t->g, updates[i].loc) == UINT32_MAX)
+      return no_such_location(err, updates[i].loc);
+  size_t len0 = t->pending.len, clean0 = t->pending.clean;
+  for (size_t i = 0; i < n; i++) {
+    if (updates[i].diff == 0) continue;
+    if (tidal__progress_batch_push(&t->pending, updates[i].loc, &updates[i].time,
+                                   updates[i].diff) < 0) {
+      /* All or nothing: drop what this call appended. */
+      t->pending.len = len0;
+      t->pending.clean = clean0;
+      return tidal__progress_oom(err, "the tracker's pending updates");
+    }
+  }
+  /* Keep memory bounded as tidal_progress_batch_update would. */
+  if (t->pending.len > 32 && t->pending.clean <= t->pending.len / 2)
+    tidal_progress_batch_compact(&t->pending);
+  return 0;
+}
+
 /* ---- the worklist ----------------------------------------------------------------------- */
 
 static inline bool work_less(const tidal__work *a, const tidal__work *b, uint32_t d) {
@@ -176,8 +198,9 @@ static int apply_work(tidal_tracker *t, const tidal_time *time, uint32_t l, int6
   for (size_t i = 0; i < m->changes.len; i++) {
     const tidal_time *t2 = &m->changes.updates[i].time;
     int64_t d2 = m->changes.updates[i].diff;
-    if (!loc.is_source)
-      TIDAL_RETURN_IF_ERROR(tidal_progress_batch_update(&t->pushed, loc, t2, d2, err));
+    /* Appended without automatic compaction: propagate compacts pushed once at the end. */
+    if (!loc.is_source && tidal__progress_batch_push(&t->pushed, loc, t2, d2) < 0)
+      return tidal__progress_oom(err, "the tracker's pushed changes");
     for (size_t h = t->g.hop_off[l]; h < t->g.hop_off[l + 1]; h++) {
       const tidal__hop *hop = &t->g.hops[h];
       tidal_time t3;
@@ -190,6 +213,27 @@ static int apply_work(tidal_tracker *t, const tidal_time *time, uint32_t l, int6
   tidal_change_batch_clear(&m->changes);
   return 0;
 }
+
+#ifdef TIDAL_DEBUG
+/* Spec §8.12: total equals the sum of the pointstamp-frontier sizes, capability counts match,
+   implication counts are never negative. O(state); debug builds only. */
+static void check_invariants(const tidal_tracker *t) {
+  int64_t total = 0;
+  for (uint32_t l = 0; l < t->g.n_locs; l++) {
+    total += (int64_t)t->pointstamps[l].frontier.len;
+    const tidal_change_batch *c = &t->implications[l].counts;
+    for (size_t i = 0; i < c->len; i++)
+      TIDAL_DCHECK(tidal_change_batch_count(c, &c->updates[i].time) >= 0);
+  }
+  TIDAL_DCHECK(total == t->total);
+  for (uint32_t n = 0; n < t->g.n_nodes; n++) {
+    int64_t caps = 0;
+    for (uint32_t s = t->g.src_off[n]; s < t->g.src_off[n + 1]; s++)
+      caps += (int64_t)t->pointstamps[t->g.n_targets + s].frontier.len;
+    TIDAL_DCHECK(caps == t->cap_counts[n]);
+  }
+}
+#endif
 
 static int propagate(tidal_tracker *t, tidal_error *err) {
   tidal_progress_batch *p = &t->pending;
@@ -205,12 +249,17 @@ static int propagate(tidal_tracker *t, tidal_error *err) {
   tidal_progress_batch_clear(p);
   while (t->heap_len) {
     tidal__work w = heap_pop(t);
+    t->work++;
     while (t->heap_len && t->heap[0].loc == w.loc &&
            tidal_time_eq(&t->heap[0].t, &w.t, t->depth))
-      w.d += heap_pop(t).d;
+      w.d = tidal__count_add(w.d, heap_pop(t).d), t->work++;
     if (w.d == 0) continue;
     TIDAL_RETURN_IF_ERROR(apply_work(t, &w.t, w.loc, w.d, err));
   }
+  tidal_progress_batch_compact(&t->pushed);
+#ifdef TIDAL_DEBUG
+  check_invariants(t);
+#endif
   return 0;
 }
 

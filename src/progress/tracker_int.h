@@ -89,6 +89,7 @@ struct tidal_tracker {
   tidal_time_diff *scratch;             /* one location's pending updates, during propagate */
   size_t scratch_cap;
   bool broken;                          /* a propagate failed (OOM): state is inconsistent */
+  uint64_t work;                        /* worklist entries popped so far (tests bound it) */
 };
 
 /* Build the layout of a builder's graph (validated ports). Returns 0 or TIDAL_ENOMEM. */
