@@ -787,3 +787,311 @@ TEST(accessors_and_frozen_graph) {
   CHECK_OK(tidal_execute(&c, acc_build, s, &e));
   tidal_schema_unref(s);
 }
+
+/* ---- a source operator: initial capability, downgrade, self-activation; two outputs,
+        one disconnected input; concat ----------------------------------------------------------- */
+
+typedef struct gen {
+  tidal_schema *s;
+  tidal_cap *cap;   /* output 0 */
+  tidal_cap *cap1;  /* output 1 */
+  uint64_t next;    /* next time to produce */
+  uint32_t runs;
+} gen;
+
+static int gen_logic(tidal_op *op, void *ud, tidal_error *err) {
+  gen *g = ud;
+  (void)err;
+  g->runs++;
+  if (g->runs == 1) {
+    g->cap = tidal_op_initial_cap(op, 0);
+    g->cap1 = tidal_op_initial_cap(op, 1);
+    CHECK(g->cap && g->cap1);
+    CHECK(tidal_op_initial_cap(op, 0) == NULL); /* taken */
+    CHECK_EQ_U64(tidal_cap_time(g->cap), 0);
+    CHECK_EQ_INT(tidal_cap_output(g->cap1), 1);
+    tidal_cap_drop(g->cap1); /* output 1 will never carry anything */
+    g->cap1 = NULL;
+  }
+  if (!g->cap) return 0;
+  if (g->next == 5) {
+    tidal_cap_drop(g->cap);
+    g->cap = NULL;
+    return 0;
+  }
+  uint64_t a[2] = {g->next, tidal_op_worker_index(op)}, z[2] = {g->next * 10, 0};
+  TIDAL_RETURN_IF_ERROR(tidal_op_send(op, 0, g->next, pairs(g->s, a, z, 2)));
+  g->next++;
+  TIDAL_RETURN_IF_ERROR(tidal_cap_downgrade(g->cap, g->next));
+  CHECK_ERR(tidal_cap_downgrade(g->cap, g->next - 1), TIDAL_EPROGRESS); /* never backwards */
+  tidal_op_activate(op); /* produce the next time at the next step */
+  return 0;
+}
+
+static void gen_destroy(void *ud) { free(ud); }
+
+typedef struct srcx {
+  tidal_schema *s;
+  tidal_capture *cap;
+} srcx;
+
+static int src_build(tidal_worker *w, void *ud, tidal_error *err) {
+  (void)err;
+  srcx *x = ud;
+  tidal_dataflow *df;
+  tidal_stream *g0, *g1, *in_s, *cat, *mid, *mid1;
+  tidal_input *in;
+  CHECK_OK(tidal_dataflow_new(w, &df));
+  tidal_op_builder *b;
+  CHECK_OK(tidal_op_builder_new(df, "gen", &b));
+  CHECK_OK(tidal_op_builder_add_output(b, x->s, &g0, NULL));
+  CHECK_OK(tidal_op_builder_add_output(b, x->s, &g1, NULL));
+  gen *g = calloc(1, sizeof *g);
+  g->s = x->s;
+  CHECK_OK(tidal_op_builder_build(b, gen_logic, g, gen_destroy));
+  CHECK_OK(tidal_input_new(df, x->s, &in, &in_s));
+  /* A pass-through with two inputs and two outputs, input 1 disconnected from output 0. */
+  CHECK_OK(tidal_op_builder_new(df, "mid", &b));
+  CHECK_OK(tidal_op_builder_add_input(b, g0, tidal_pact_pipeline(), NULL));
+  CHECK_OK(tidal_op_builder_add_input(b, in_s, tidal_pact_pipeline(), NULL));
+  CHECK_OK(tidal_op_builder_add_output(b, x->s, &mid, NULL));
+  CHECK_OK(tidal_op_builder_add_output(b, x->s, &mid1, NULL));
+  CHECK_ERR(tidal_op_builder_disconnect(b, 2, 0), TIDAL_EINVAL);
+  CHECK_OK(tidal_op_builder_disconnect(b, 1, 0));
+  CHECK_OK(tidal_op_builder_build(b, NULL, NULL, NULL)); /* no logic: discards */
+  tidal_stream *both[3] = {g0, g1, mid};
+  CHECK_OK(tidal_concat(both, 3, &cat));
+  CHECK_OK(tidal_capture_attach(cat, x->cap));
+  /* An unbuilt builder leaves an inert node behind; the graph still completes. */
+  CHECK_OK(tidal_op_builder_new(df, "unbuilt", &b));
+  CHECK_OK(tidal_op_builder_add_input(b, mid1, tidal_pact_pipeline(), NULL));
+  tidal_op_builder_free(b);
+  tidal_input_close(in);
+  return 0;
+}
+
+TEST(source_operator_concat_and_disconnected_ports) {
+  for (uint32_t W = 1; W <= 3; W++) {
+    srcx x = {parse("(u64, u64)"), NULL};
+    CHECK_OK(tidal_capture_new(NULL, &x.cap));
+    tidal_config c = cfg_of(W);
+    tidal_error e;
+    int rc = tidal_execute(&c, src_build, &x, &e);
+    if (rc) TEST_FAIL("%s", e.msg);
+    CHECK_EQ_U64(tidal_capture_rows(x.cap), 2 * 5 * W);
+    for (size_t i = 0; i < tidal_capture_len(x.cap); i++) {
+      uint64_t t;
+      uint32_t wk;
+      const tidal_batch *bt;
+      CHECK_OK(tidal_capture_get(x.cap, i, &t, &wk, &bt));
+      CHECK_EQ_U64(col(bt, 0, 0), t);
+      CHECK_EQ_U64(col(bt, 0, 1), wk);
+      CHECK_EQ_U64(col(bt, 1, 0), t * 10);
+    }
+    tidal_capture_free(x.cap);
+    tidal_schema_unref(x.s);
+  }
+}
+
+/* ---- exchange copies every column kind: strings (fast path), nested (generic path) ----------- */
+
+typedef struct exs {
+  tidal_schema *flat;    /* (string, u32, i64): column-by-column copy */
+  tidal_schema *nested;  /* (vec<u8>, u64): through tidal_builder_push_rows */
+  tidal_capture *cap[2];
+} exs;
+
+static void hash_u64_col1(void *ud, const tidal_batch_view *v, uint64_t *h) {
+  (void)ud;
+  const uint64_t *a = tidal_view_slice(v, 2).data; /* (vec<u8>, u64): bounds, bytes, values */
+  for (size_t r = 0; r < v->rows; r++) h[r] = a[r] * 0x9e3779b97f4a7c15ull;
+}
+
+static int exs_build(tidal_worker *w, void *ud, tidal_error *err) {
+  (void)err;
+  exs *x = ud;
+  tidal_dataflow *df;
+  tidal_input *in1, *in2;
+  tidal_stream *s1, *s2, *o1, *o2;
+  CHECK_OK(tidal_dataflow_new(w, &df));
+  CHECK_OK(tidal_input_new(df, x->flat, &in1, &s1));
+  CHECK_OK(tidal_input_new(df, x->nested, &in2, &s2));
+  CHECK_OK(tidal_exchange(s1, tidal_pact_exchange_field(0), &o1));
+  CHECK_OK(tidal_exchange(s2, tidal_pact_exchange_fn(hash_u64_col1, NULL), &o2));
+  CHECK_OK(tidal_capture_attach(o1, x->cap[0]));
+  CHECK_OK(tidal_capture_attach(o2, x->cap[1]));
+  uint32_t me = tidal_worker_index(w);
+  tidal_builder *b1, *b2;
+  CHECK_OK(tidal_builder_new(x->flat, NULL, &b1));
+  CHECK_OK(tidal_builder_new(x->nested, NULL, &b2));
+  for (uint32_t i = 0; i < 300; i++) {
+    char word[40];
+    int n = snprintf(word, sizeof word, "%.*s%u-%u", (int)(i % 7), "xxxxxxx", me, i);
+    CHECK_OK(tidal_builder_push_string(b1, word, i % 50 == 0 ? 0 : (size_t)n));
+    CHECK_OK(tidal_builder_push_u64(b1, i));
+    CHECK_OK(tidal_builder_push_i64(b1, -(int64_t)me));
+    CHECK_OK(tidal_builder_begin_vec(b2));
+    for (uint32_t k = 0; k < i % 5; k++) CHECK_OK(tidal_builder_push_u64(b2, (i + k) & 0xff));
+    CHECK_OK(tidal_builder_end_vec(b2));
+    CHECK_OK(tidal_builder_push_u64(b2, (uint64_t)me * 1000 + i));
+    if (i % 100 == 99) {
+      CHECK_OK(tidal_input_send_builder(in1, b1));
+      CHECK_OK(tidal_input_send_builder(in2, b2));
+    }
+  }
+  tidal_builder_free(b1);
+  tidal_builder_free(b2);
+  return 0;
+}
+
+TEST(exchange_copies_strings_and_nested_rows) {
+  exs x = {parse("(string, u32, i64)"), parse("(vec<u8>, u64)"), {NULL, NULL}};
+  CHECK_OK(tidal_capture_new(NULL, &x.cap[0]));
+  CHECK_OK(tidal_capture_new(NULL, &x.cap[1]));
+  uint32_t W = 3;
+  tidal_config c = cfg_of(W);
+  c.batch_bytes = 512;
+  tidal_error e;
+  CHECK_OK(tidal_execute(&c, exs_build, &x, &e));
+  /* Flat: rebuild every expected row and tick it off. */
+  uint8_t seen[3][300] = {{0}};
+  for (size_t i = 0; i < tidal_capture_len(x.cap[0]); i++) {
+    const tidal_batch *b;
+    uint32_t wk;
+    CHECK_OK(tidal_capture_get(x.cap[0], i, NULL, &wk, &b));
+    const tidal_batch_view *v = tidal_batch_view_of(b);
+    const uint32_t *u = tidal_view_slice(v, 2).data;
+    const int64_t *neg = tidal_view_slice(v, 3).data;
+    for (size_t r = 0; r < v->rows; r++) {
+      uint32_t me = (uint32_t)-neg[r], idx = u[r];
+      CHECK(me < W && idx < 300);
+      char word[40];
+      int n = snprintf(word, sizeof word, "%.*s%u-%u", (int)(idx % 7), "xxxxxxx", me, idx);
+      size_t len;
+      const char *p = tidal_view_str(v, 0, r, &len);
+      size_t want = idx % 50 == 0 ? 0 : (size_t)n;
+      CHECK_EQ_INT(len, want);
+      CHECK(memcmp(p, word, len) == 0);
+      uint64_t h = XXH3_64bits(p, len);
+      CHECK_EQ_INT((uint32_t)(((unsigned __int128)h * W) >> 64), wk);
+      CHECK(!seen[me][idx]);
+      seen[me][idx] = 1;
+    }
+  }
+  for (uint32_t m = 0; m < W; m++)
+    for (uint32_t i = 0; i < 300; i++) CHECK(seen[m][i]);
+  /* Nested: vec lengths and contents survive the generic copy. */
+  uint8_t seen2[3][300] = {{0}};
+  for (size_t i = 0; i < tidal_capture_len(x.cap[1]); i++) {
+    const tidal_batch *b;
+    CHECK_OK(tidal_capture_get(x.cap[1], i, NULL, NULL, &b));
+    const tidal_batch_view *v = tidal_batch_view_of(b);
+    const uint64_t *bounds = tidal_view_slice(v, 0).data;
+    const uint8_t *bytes = tidal_view_slice(v, 1).data;
+    const uint64_t *id = tidal_view_slice(v, 2).data;
+    for (size_t r = 0; r < v->rows; r++) {
+      uint32_t me = (uint32_t)(id[r] / 1000), idx = (uint32_t)(id[r] % 1000);
+      uint64_t start = r ? bounds[r - 1] : 0;
+      CHECK_EQ_U64(bounds[r] - start, idx % 5);
+      for (uint32_t k = 0; k < idx % 5; k++) CHECK_EQ_INT(bytes[start + k], (idx + k) & 0xff);
+      CHECK(!seen2[me][idx]);
+      seen2[me][idx] = 1;
+    }
+  }
+  for (uint32_t m = 0; m < W; m++)
+    for (uint32_t i = 0; i < 300; i++) CHECK(seen2[m][i]);
+  tidal_capture_free(x.cap[0]);
+  tidal_capture_free(x.cap[1]);
+  tidal_schema_unref(x.flat);
+  tidal_schema_unref(x.nested);
+}
+
+/* ---- contract violations end in errors, not hangs ---------------------------------------------- */
+
+static int uneven_build(tidal_worker *w, void *ud, tidal_error *err) {
+  (void)err;
+  tidal_schema *s = ud;
+  if (tidal_worker_index(w) == 1) return 0; /* forgets the dataflow */
+  tidal_dataflow *df;
+  tidal_input *in;
+  tidal_stream *st;
+  tidal_probe *p;
+  CHECK_OK(tidal_dataflow_new(w, &df));
+  CHECK_OK(tidal_input_new(df, s, &in, &st));
+  CHECK_OK(tidal_probe_new(st, &p));
+  tidal_input_close(in);
+  return tidal_worker_step_until(w, p, 10);
+}
+
+TEST(workers_building_different_dataflows_fail_instead_of_hanging) {
+  tidal_schema *s = parse("(u64, u64)");
+  for (uint32_t W = 2; W <= 3; W++) {
+    tidal_config c = cfg_of(W);
+    tidal_error e;
+    CHECK_ERR(tidal_execute(&c, uneven_build, s, &e), TIDAL_EINVAL);
+    if (!strstr(e.msg, "every worker must build the same dataflows")) TEST_FAIL("%s", e.msg);
+  }
+  tidal_schema_unref(s);
+}
+
+static int reenter_logic(tidal_op *op, void *ud, tidal_error *err) {
+  (void)op;
+  tidal_worker *w = ud;
+  int rc = tidal_worker_step(w);
+  if (rc != TIDAL_EINVAL) return tidal_error_set(err, TIDAL_EOPERATOR, "step did not refuse");
+  return 0;
+}
+
+static int reenter_build(tidal_worker *w, void *ud, tidal_error *err) {
+  (void)err;
+  (void)ud;
+  tidal_dataflow *df;
+  tidal_op_builder *b;
+  CHECK_OK(tidal_dataflow_new(w, &df));
+  CHECK_OK(tidal_op_builder_new(df, "reenter", &b));
+  CHECK_OK(tidal_op_builder_build(b, reenter_logic, w, NULL));
+  return 0;
+}
+
+TEST(stepping_from_an_operator_is_refused) {
+  tidal_config c = cfg_of(1);
+  tidal_error e;
+  int rc = tidal_execute(&c, reenter_build, NULL, &e);
+  if (rc) TEST_FAIL("%s", e.msg);
+}
+
+typedef struct diffg {
+  tidal_schema *s[2];
+} diffg;
+
+static int diffg_build(tidal_worker *w, void *ud, tidal_error *err) {
+  (void)err;
+  diffg *d = ud;
+  uint32_t me = tidal_worker_index(w);
+  tidal_dataflow *df;
+  tidal_input *in;
+  tidal_stream *st, *o;
+  tidal_probe *p;
+  CHECK_OK(tidal_dataflow_new(w, &df));
+  CHECK_OK(tidal_input_new(df, d->s[me], &in, &st));
+  CHECK_OK(tidal_broadcast(st, &o));
+  CHECK_OK(tidal_probe_new(o, &p));
+  tidal_builder *b;
+  CHECK_OK(tidal_builder_new(d->s[me], NULL, &b));
+  CHECK_OK(tidal_builder_push_u64(b, 1));
+  if (me == 0) CHECK_OK(tidal_builder_push_u64(b, 2));
+  CHECK_OK(tidal_input_send_builder(in, b));
+  tidal_builder_free(b);
+  tidal_input_close(in);
+  return tidal_worker_step_until(w, p, 10);
+}
+
+TEST(workers_building_different_graphs_fail_with_a_schema_error) {
+  diffg d = {{parse("(u64, u64)"), parse("u64")}};
+  tidal_config c = cfg_of(2);
+  tidal_error e;
+  CHECK_ERR(tidal_execute(&c, diffg_build, &d, &e), TIDAL_EMISMATCH);
+  if (!strstr(e.msg, "every worker must build the same graph")) TEST_FAIL("%s", e.msg);
+  tidal_schema_unref(d.s[0]);
+  tidal_schema_unref(d.s[1]);
+}

@@ -161,7 +161,7 @@ TIDAL_API int tidal_input_send_builder(tidal_input *in, tidal_builder *b);
 /// Advance the input's time to t (>= the current time): no more data at earlier times.
 /// Returns 0, TIDAL_EINVAL (t earlier than the current time), TIDAL_EPIPE (closed), TIDAL_ENOMEM.
 TIDAL_API int tidal_input_advance_to(tidal_input *in, uint64_t t);
-/// The input's current time.
+/// The input's current time (UINT64_MAX once closed).
 TIDAL_API uint64_t tidal_input_time(const tidal_input *in);
 /// Close the input: no more data at any time. Idempotent. Never fails (progress is reported at
 /// the next step). Since: 0.1.
@@ -228,7 +228,9 @@ typedef void (*tidal_op_destroy_cb)(void *ud);
 /// passed to tidal_op_builder_build (which consumes it) or tidal_op_builder_free. Since: 0.1.
 TIDAL_API int tidal_op_builder_new(tidal_dataflow *df, const char *name,
                                    tidal_op_builder **out /* OUT */);
-/// Free a builder that was not built. NULL is a no-op.
+/// Free a builder that was not built. NULL is a no-op. The node it started stays in the graph
+/// (node and channel numbers must match across workers) as an inert operator that discards its
+/// input and drops its initial capabilities, so the computation can still complete.
 TIDAL_API void tidal_op_builder_free(tidal_op_builder *b);
 /// Add an input reading stream s (of the same dataflow) through `pact`; *index (may be NULL)
 /// receives its index (0, 1, ... in call order). Returns 0, TIDAL_EINVAL (other dataflow, or an
@@ -243,7 +245,8 @@ TIDAL_API int tidal_op_builder_add_output(tidal_op_builder *b, const tidal_schem
 /// Declare that `input` cannot result in anything at `output` (default: connected with the
 /// identity summary: data at t may cause output at t or later). Returns 0, TIDAL_EINVAL.
 TIDAL_API int tidal_op_builder_disconnect(tidal_op_builder *b, uint32_t input, uint32_t output);
-/// Finish: the operator joins the dataflow. Every output starts with a capability at time 0,
+/// Finish: the operator joins the dataflow. logic may be NULL (an operator that discards its
+/// input). Every output starts with a capability at time 0,
 /// which the logic can take with tidal_op_initial_cap during its first call (otherwise it is
 /// dropped after that call; the first call happens at the worker's first step).
 /// Returns 0, TIDAL_EINVAL, TIDAL_ENOMEM. Ownership: consumes b on every path; ud is owned by the
@@ -261,7 +264,10 @@ TIDAL_API const tidal_allocator *tidal_op_allocator(const tidal_op *op);
 TIDAL_API size_t tidal_op_batch_bytes(const tidal_op *op);
 
 /// Pull the next message of `input`: its time and batch. Messages of one input arrive in no
-/// particular time order, but never at a time the input's frontier has passed.
+/// particular time order, but never at a time the input's frontier has passed. An operator must
+/// drain its inputs (pull until false) each time it runs: an unpulled message keeps its time
+/// from completing downstream, and the computation from finishing (it is not re-delivered
+/// unless something else activates the operator).
 /// Returns true with *time and *batch set, or false when the input has nothing queued.
 /// Ownership: *batch is borrowed until the next tidal_op_next call (on any input) or the end of
 /// this logic call, whichever comes first; then it is released and counted as consumed. Keep it

@@ -14,9 +14,65 @@
 #include <stdio.h>
 #include <xxhash.h>
 
+static bool is_scalar(tidal_kind k) {
+  switch (k) {
+    case TIDAL_KIND_U8: case TIDAL_KIND_U16: case TIDAL_KIND_U32: case TIDAL_KIND_U64:
+    case TIDAL_KIND_I8: case TIDAL_KIND_I16: case TIDAL_KIND_I32: case TIDAL_KIND_I64:
+    case TIDAL_KIND_F32: case TIDAL_KIND_F64: case TIDAL_KIND_USIZE: case TIDAL_KIND_ISIZE:
+    case TIDAL_KIND_CHAR: case TIDAL_KIND_U128: case TIDAL_KIND_I128:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/* Add one column to the fast-path plan; false if t is not a scalar or a string. */
+static bool plan_column(tidal__channel *ch, const tidal_schema *s, const tidal_type *t,
+                        size_t *nslices) {
+  if (ch->ncols == sizeof ch->cols / sizeof ch->cols[0]) return false;
+  size_t k = tidal_type_first_slice(t);
+  tidal_kind kind = tidal_type_kind(t);
+  if (kind == TIDAL_KIND_STRING) {
+    const tidal_slice_info *b = tidal_schema_slice(s, k), *y = tidal_schema_slice(s, k + 1);
+    if (!b || !y || b->role != TIDAL_SLICE_BOUNDS || y->role != TIDAL_SLICE_BYTES) return false;
+    ch->cols[ch->ncols].slice = (uint32_t)k;
+    ch->cols[ch->ncols].width = 0;
+    *nslices += 2;
+  } else if (is_scalar(kind)) {
+    const tidal_slice_info *v = tidal_schema_slice(s, k);
+    if (!v || v->role != TIDAL_SLICE_VALUES) return false;
+    ch->cols[ch->ncols].slice = (uint32_t)k;
+    ch->cols[ch->ncols].width = v->elem_size;
+    *nslices += 1;
+  } else {
+    return false;
+  }
+  ch->ncols++;
+  return true;
+}
+
+/* Decide whether rows of this schema can be copied column by column. */
+static void plan_fast_path(tidal__channel *ch) {
+  const tidal_schema *s = ch->src->schema;
+  const tidal_type *root = tidal_schema_root(s);
+  tidal_kind k = tidal_type_kind(root);
+  size_t nslices = 0;
+  bool ok = true;
+  ch->ncols = 0;
+  if (k == TIDAL_KIND_TUPLE || k == TIDAL_KIND_STRUCT) {
+    for (size_t i = 0; i < tidal_type_child_count(root) && ok; i++)
+      ok = plan_column(ch, s, tidal_type_child(root, i), &nslices);
+  } else {
+    ok = plan_column(ch, s, root, &nslices);
+  }
+  if (!ok || nslices != tidal_schema_slice_count(s)) ch->ncols = 0;
+}
+
 int tidal__channel_init(tidal__channel *ch, tidal_dataflow *df, tidal_error *err) {
   (void)df;
-  if (ch->pact.kind != TIDAL_PACT_EXCHANGE || ch->pact.hash) return 0;
+  if (ch->pact.kind != TIDAL_PACT_EXCHANGE) return 0;
+  plan_fast_path(ch);
+  if (ch->pact.hash) return 0;
   const tidal_schema *s = ch->src->schema;
   const tidal_type *root = tidal_schema_root(s);
   const tidal_type *t = root;
@@ -131,6 +187,50 @@ static int grow_scratch(tidal__channel *ch, const tidal_allocator *a, size_t row
   return 0;
 }
 
+/* Append rows[0..n) of view to b: column by column on the fast path, else through the builder. */
+static int copy_rows(const tidal__channel *ch, tidal_builder *b, const tidal_batch_view *view,
+                     const uint32_t *rows, size_t n) {
+  if (ch->ncols == 0) return tidal_builder_push_rows(b, view, rows, n);
+  for (uint32_t c = 0; c < ch->ncols; c++) {
+    size_t k = ch->cols[c].slice, w = ch->cols[c].width;
+    if (w) {
+      tidal_buffer *buf = tidal_builder_slice(b, k);
+      TIDAL_RETURN_IF_ERROR(tidal_buffer_reserve(buf, n * w));
+      const uint8_t *src = tidal_view_slice(view, k).data;
+      uint8_t *dst = buf->data + buf->len;
+      if (w == 8) {
+        for (size_t i = 0; i < n; i++) memcpy(dst + i * 8, src + (size_t)rows[i] * 8, 8);
+      } else {
+        for (size_t i = 0; i < n; i++) memcpy(dst + i * w, src + (size_t)rows[i] * w, w);
+      }
+      buf->len += n * w;
+    } else {
+      tidal_buffer *bounds = tidal_builder_slice(b, k), *bytes = tidal_builder_slice(b, k + 1);
+      size_t total = 0, len;
+      for (size_t i = 0; i < n; i++) {
+        (void)tidal_view_str(view, k, rows[i], &len);
+        total += len;
+      }
+      TIDAL_RETURN_IF_ERROR(tidal_buffer_reserve(bounds, n * 8));
+      TIDAL_RETURN_IF_ERROR(tidal_buffer_reserve(bytes, total));
+      uint64_t end = bytes->len;
+      uint8_t *out = bytes->data + bytes->len;
+      uint8_t *ends = bounds->data + bounds->len;
+      for (size_t i = 0; i < n; i++) {
+        const char *p = tidal_view_str(view, k, rows[i], &len);
+        if (len) memcpy(out, p, len);
+        out += len;
+        end += len;
+        memcpy(ends + i * 8, &end, 8);
+      }
+      bytes->len += total;
+      bounds->len += n * 8;
+    }
+  }
+  tidal_builder_add_rows(b, n);
+  return 0;
+}
+
 static int exchange(tidal__channel *ch, uint64_t t, tidal_batch *batch) {
   tidal_worker *w = ch->dst->df->w;
   const tidal_allocator *a = w->alloc;
@@ -188,7 +288,7 @@ static int exchange(tidal__channel *ch, uint64_t t, tidal_batch *batch) {
       rc = fail_oom(w, "partitioning an exchange");
       break;
     }
-    if (tidal_builder_push_rows(ch->builders[v], view, ch->rows + start, end - start) < 0) {
+    if (copy_rows(ch, ch->builders[v], view, ch->rows + start, end - start) < 0) {
       rc = fail_oom(w, "partitioning an exchange");
       break;
     }

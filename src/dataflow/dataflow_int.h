@@ -47,7 +47,13 @@ struct tidal__exec {
   pthread_mutex_t lock;            /* guards err */
   tidal_error err;                 /* lock: the first error */
   atomic_int failed;               /* atomic: 0, or the first error's code */
+  atomic_int *built;               /* atomic, peers entries: dataflows a worker created, made
+                                      negative (-1 - count) once its build function returned */
 };
+
+/* Check that no worker finished building with fewer dataflows than `count` (every worker must
+   build the same dataflows: a missing one would hang the others). Fails the computation. */
+int tidal__exec_check_built(tidal__exec *ex, uint32_t me, int count, bool finished);
 
 /* Record a failure (the first one wins) and wake every worker. Returns code. Thread-safe. */
 int tidal__exec_fail(tidal__exec *ex, int code, const tidal_error *err);
@@ -144,6 +150,13 @@ struct tidal__channel {
   uint32_t *rows;                /* scratch: row indices grouped per target */
   size_t scratch_cap;            /* rows capacity of both scratch arrays */
   size_t *counts;                /* peers counters */
+  /* Exchange fast path: the schema is a flat tuple/struct of scalars and strings (or one of
+     them), so rows are copied column by column straight into the builders' slices. */
+  uint32_t ncols;                /* 0: use tidal_builder_push_rows */
+  struct {
+    uint32_t slice;              /* first slice of the column */
+    uint32_t width;              /* element size, or 0 for a string (bounds, bytes) */
+  } cols[16];
 };
 
 struct tidal_input {
@@ -167,6 +180,12 @@ struct tidal_dataflow {
   bool sealed;                   /* the graph is frozen and the tracker built */
   bool complete;                 /* every operator shut down, nothing outstanding */
   tidal_progress_batch local;    /* L: this worker's updates not yet sent */
+  /* A few recent updates summed in place before they reach L: a batch's +rows produced and
+     -rows consumed at one (location, time) usually meet here and cancel, which keeps L (and
+     its compaction sorts) small when many small batches flow. Part of L for every purpose:
+     tidal__df_flush moves it into L before L is read. */
+  tidal_progress_update recent[8];
+  size_t nrecent;
   tidal__ptrvec fin;             /* tidal__progress_msg *: received, not yet applied, FIFO */
   uint64_t seq;                  /* next sequence number of this worker's progress messages */
   uint64_t *seq_seen;            /* peers: next expected sequence number per sender */
@@ -183,6 +202,7 @@ struct tidal_worker {
   uint64_t rng;                  /* chaos RNG state (splitmix64) */
   int failed;                    /* this worker's view of failure (sticky) */
   uint64_t progress_sent;        /* statistics: progress messages broadcast */
+  bool in_step;                  /* a step is running (re-entrant steps are refused) */
 };
 
 /* An operator being described (the node exists in the graph from tidal_op_builder_new on). */
@@ -219,6 +239,8 @@ bool tidal__op_try_shutdown(tidal__op *op);
 void tidal__op_free(tidal__op *op);
 /* Record a progress update of df into L; errors fail the computation. */
 int tidal__df_update(tidal_dataflow *df, tidal_location loc, uint64_t t, int64_t diff);
+/* Move the recent updates into L (before L is read or sent). Errors fail the computation. */
+int tidal__df_flush(tidal_dataflow *df);
 /* Capability helpers shared with inputs. */
 int tidal__cap_new(tidal__op *op, uint32_t output, uint64_t t, tidal_cap **out);
 /* Send a batch from op's output (ownership taken); no justification check. */

@@ -34,6 +34,28 @@ int tidal__exec_fail(tidal__exec *ex, int code, const tidal_error *err) {
   return code;
 }
 
+int tidal__exec_check_built(tidal__exec *ex, uint32_t me, int count, bool finished) {
+  atomic_store(&ex->built[me], finished ? -1 - count : count);
+  for (uint32_t v = 0; v < ex->peers; v++) {
+    int b = atomic_load(&ex->built[v]);
+    int theirs = b < 0 ? -1 - b : b;
+    /* A finished worker with fewer dataflows than someone else has will never build the rest. */
+    bool short_them = b < 0 && theirs < count;
+    bool short_me = finished && theirs > count;
+    if (short_them || short_me) {
+      tidal_error e;
+      uint32_t who = short_them ? v : me;
+      tidal_error_set(&e, TIDAL_EINVAL,
+                      "worker %u returned from its build function after creating %d dataflow(s), "
+                      "but worker %u created %d: every worker must build the same dataflows",
+                      who, short_them ? theirs : count, short_them ? me : v,
+                      short_them ? count : theirs);
+      return tidal__exec_fail(ex, TIDAL_EINVAL, &e);
+    }
+  }
+  return 0;
+}
+
 int tidal__ptrvec_push(const tidal_allocator *a, tidal__ptrvec *v, void *p) {
   if (v->len == v->cap) {
     size_t ncap = v->cap ? v->cap * 2 : 8;
@@ -75,6 +97,7 @@ static void *worker_main(void *p) {
   e.code = 0;
   e.msg[0] = 0;
   rc = ta->build(&w, ta->ud, &e);
+  if (rc == 0) rc = tidal__exec_check_built(ta->ex, ta->index, (int)w.dataflows.len, true);
   if (rc < 0) {
     if (atomic_load(&ta->ex->failed) == 0) {
       if (!e.msg[0]) tidal_error_set(&e, rc, "%s", tidal_strerror(rc));
@@ -107,10 +130,14 @@ int tidal_execute(const tidal_config *cfg, tidal_build_cb build, void *ud, tidal
   int rc = tidal__comm_new(a, ex.peers, &ex.comm);
   if (rc < 0) return tidal_error_set(err, rc, "tidal_execute: cannot create the comm fabric");
   thread_arg *args = tidal__calloc(a, ex.peers * sizeof *args);
-  if (!args) {
+  ex.built = tidal__calloc(a, ex.peers * sizeof *ex.built);
+  if (!args || !ex.built) {
+    tidal__free(a, args, ex.peers * sizeof *args);
+    tidal__free(a, ex.built, ex.peers * sizeof *ex.built);
     tidal__comm_free(ex.comm);
     return tidal_error_set(err, TIDAL_ENOMEM, "tidal_execute: out of memory");
   }
+  for (uint32_t i = 0; i < ex.peers; i++) atomic_init(&ex.built[i], 0);
   pthread_mutex_init(&ex.lock, NULL);
   for (uint32_t i = 0; i < ex.peers; i++) {
     args[i].ex = &ex;
@@ -131,6 +158,7 @@ int tidal_execute(const tidal_config *cfg, tidal_build_cb build, void *ud, tidal
   rc = atomic_load(&ex.failed);
   if (rc < 0 && err) *err = ex.err;
   tidal__free(a, args, ex.peers * sizeof *args);
+  tidal__free(a, ex.built, ex.peers * sizeof *ex.built);
   tidal__comm_free(ex.comm);
   pthread_mutex_destroy(&ex.lock);
   return rc;

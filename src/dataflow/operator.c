@@ -19,14 +19,38 @@
 
 /* ---- L ------------------------------------------------------------------------------------- */
 
-int tidal__df_update(tidal_dataflow *df, tidal_location loc, uint64_t t, int64_t diff) {
-  tidal_time tt = tidal_time_u64(t);
-  int rc = tidal_progress_batch_update(&df->local, loc, &tt, diff, NULL);
-  if (rc < 0) {
-    tidal_error e;
-    tidal_error_set(&e, rc, "worker %u: out of memory recording progress", df->w->index);
-    return tidal__worker_fail(df->w, rc, &e);
+static int l_fail(tidal_dataflow *df, int rc) {
+  tidal_error e;
+  tidal_error_set(&e, rc, "worker %u: out of memory recording progress", df->w->index);
+  return tidal__worker_fail(df->w, rc, &e);
+}
+
+int tidal__df_flush(tidal_dataflow *df) {
+  int rc = 0;
+  for (size_t i = 0; i < df->nrecent && rc == 0; i++) {
+    tidal_progress_update *u = &df->recent[i];
+    if (u->diff) rc = tidal_progress_batch_update(&df->local, u->loc, &u->time, u->diff, NULL);
   }
+  df->nrecent = 0;
+  return rc < 0 ? l_fail(df, rc) : 0;
+}
+
+int tidal__df_update(tidal_dataflow *df, tidal_location loc, uint64_t t, int64_t diff) {
+  for (size_t i = 0; i < df->nrecent; i++) {
+    tidal_progress_update *u = &df->recent[i];
+    if (u->time.c[0] == t && u->loc.node == loc.node && u->loc.port == loc.port &&
+        u->loc.is_source == loc.is_source) {
+      u->diff += diff;
+      return 0;
+    }
+  }
+  if (df->nrecent == sizeof df->recent / sizeof df->recent[0])
+    TIDAL_RETURN_IF_ERROR(tidal__df_flush(df));
+  tidal_progress_update *u = &df->recent[df->nrecent++];
+  memset(u, 0, sizeof *u);
+  u->loc = loc;
+  u->time = tidal_time_u64(t);
+  u->diff = diff;
   return 0;
 }
 

@@ -103,6 +103,7 @@ int tidal_dataflow_new(tidal_worker *w, tidal_dataflow **out) {
   }
   df->w = w;
   df->index = (uint32_t)(w->dataflows.len - 1);
+  (void)tidal__exec_check_built(w->ex, w->index, (int)w->dataflows.len, false);
   tidal_progress_batch_init(&df->local, 1, w->alloc);
   *out = df;
   return 0;
@@ -184,9 +185,27 @@ static int route(tidal_worker *w, tidal__msg *m, bool allow_delay) {
   if (m->channel >= df->channels.len) return 0;
   if (allow_delay && tidal__chaos(w) && tidal__worker_rand(w) % 4 == 0) return 0;
   tidal__channel *ch = df->channels.items[m->channel];
+  const tidal_schema *got = tidal_batch_schema(m->batch), *want = ch->src->schema;
+  if (got != want && !tidal_schema_equal(got, want)) {
+    /* Only if workers built different graphs: channel numbers then name different channels. */
+    tidal_error e;
+    tidal_error_set(&e, TIDAL_EMISMATCH,
+                    "worker %u: a batch of %s from worker %u for channel %u of dataflow %u, which "
+                    "carries %s: every worker must build the same graph",
+                    w->index, tidal_schema_text(got), m->from, m->channel, df->index,
+                    tidal_schema_text(want));
+    tidal__worker_fail(w, TIDAL_EMISMATCH, &e);
+    return -1;
+  }
   tidal_batch *b = m->batch;
   m->batch = NULL;
   return tidal__op_enqueue(ch->dst, ch->dst_input, m->time, b) < 0 ? -1 : 1;
+}
+
+static int fail_receiving(tidal_worker *w) {
+  tidal_error e;
+  tidal_error_set(&e, TIDAL_ENOMEM, "worker %u: out of memory receiving", w->index);
+  return tidal__worker_fail(w, TIDAL_ENOMEM, &e);
 }
 
 static int receive(tidal_worker *w, bool *did) {
@@ -203,26 +222,21 @@ static int receive(tidal_worker *w, bool *did) {
     tidal__msgvec *v = pass == 0 ? &old : &w->inbox;
     for (size_t i = 0; i < v->len; i++) {
       tidal__msg *m = &v->items[i];
-      int r = rc < 0 ? 0 : route(w, m, true);
-      if (r < 0) {
-        tidal_error e;
-        rc = tidal__worker_fail(w, TIDAL_ENOMEM,
-                                (tidal_error_set(&e, TIDAL_ENOMEM, "worker %u: out of memory receiving",
-                                                 w->index), &e));
+      if (rc < 0) {
         tidal__msg_release(m);
-      } else if (r == 0) {
-        if (rc < 0 || tidal__msgvec_push(&w->stash, m) < 0) {
-          tidal__msg_release(m);
-          if (rc == 0) {
-            tidal_error e;
-            tidal_error_set(&e, TIDAL_ENOMEM, "worker %u: out of memory receiving", w->index);
-            rc = tidal__worker_fail(w, TIDAL_ENOMEM, &e);
-          }
-        } else if (m->kind == TIDAL__MSG_DATA && tidal__chaos(w)) {
-          *did = true; /* held back on purpose: come back for it */
-        }
-      } else {
+        continue;
+      }
+      int r = route(w, m, true);
+      if (r > 0) {
         *did = true;
+      } else if (r < 0) {
+        tidal__msg_release(m);
+        rc = atomic_load(&w->ex->failed) ? failed_status(w) : fail_receiving(w);
+      } else if (tidal__msgvec_push(&w->stash, m) < 0) {
+        tidal__msg_release(m);
+        rc = fail_receiving(w);
+      } else if (m->kind == TIDAL__MSG_DATA && tidal__chaos(w)) {
+        *did = true; /* possibly held back on purpose: come back for it */
       }
     }
     v->len = 0;
@@ -291,6 +305,7 @@ static bool demand_says_send(tidal_dataflow *df) {
 
 static int send_progress(tidal_dataflow *df, bool *did) {
   tidal_worker *w = df->w;
+  TIDAL_RETURN_IF_ERROR(tidal__df_flush(df));
   tidal_progress_batch_compact(&df->local);
   if (df->local.len == 0) return 0;
   if (w->ex->mode == TIDAL_PROGRESS_DEMAND && !demand_says_send(df)) return 0;
@@ -362,6 +377,8 @@ static int step(tidal_worker *w, bool *did) {
   *did = false;
   int rc = failed_status(w);
   if (rc < 0) return rc;
+  if (w->in_step) return TIDAL_EINVAL; /* called from an operator's logic */
+  w->in_step = true;
   if (tidal__chaos(w) && tidal__worker_rand(w) % 8 == 0) sched_yield();
   rc = receive(w, did);
   for (size_t i = 0; i < w->dataflows.len && rc == 0; i++) {
@@ -369,6 +386,7 @@ static int step(tidal_worker *w, bool *did) {
     if (!df->complete) rc = step_dataflow(df, did);
   }
   if (rc == 0) rc = failed_status(w);
+  w->in_step = false;
   return rc;
 }
 
