@@ -389,7 +389,8 @@ TIDAL__INLINE int64_t tidal_view_string_i64(const tidal_batch *b, tidal_col_stri
 /** Make room for `bytes` more bytes in output slice k. 0 or negative (out of memory). */
 TIDAL__INLINE int64_t tidal_out_reserve(tidal_out *out, uint32_t k, uint32_t bytes) {
   tidal__buf *s = &out->s[k];
-  if (bytes <= s->cap - s->len) return 0;
+  /* A slice never reserved gets a real block even for 0 bytes, so its cursor is never NULL. */
+  if (bytes <= s->cap - s->len && s->ptr) return 0;
   return tidal__out_grow(out, k, bytes);
 }
 

@@ -8,6 +8,7 @@ pkgs=(
   wabt                                            # wasm2c, wasm-validate, wat2wasm (WASM host)
   clang lld wasi-libc libclang-rt-14-dev libclang-rt-14-dev-wasm32  # guests, fuzzing
   nodejs                                          # V8 cross-check of guest output
+  rustc libstd-rust-dev-wasm32                    # the Rust example guest (Debian rustc 1.63)
 )
 missing=()
 for p in "${pkgs[@]}"; do

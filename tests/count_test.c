@@ -205,14 +205,14 @@ TEST(table_oom_sweep) { CHECK(tidal_test_oom_sweep(oom_body, NULL) > 5); }
 
 /* ---- the splitter ---------------------------------------------------------------------------- */
 
-typedef struct words {
+typedef struct word_list {
   char buf[8192];
   size_t len;
   size_t n;
-} words;
+} word_list;
 
 static int collect_word(void *ctx, const uint8_t *w, size_t n) {
-  words *ws = ctx;
+  word_list *ws = ctx;
   if (n == 0) return -1; /* never an empty word */
   memcpy(ws->buf + ws->len, w, n);
   ws->len += n;
@@ -229,7 +229,7 @@ TEST(split_matches_a_naive_splitter) {
     /* Heap copy of exactly n bytes so ASan catches reads past the end. */
     uint8_t *p = malloc(n ? n : 1);
     for (size_t i = 0; i < n; i++) p[i] = (uint8_t)alpha[tidal_test_rand(&rng) % (sizeof alpha - 1)];
-    words got = {{0}, 0, 0}, want = {{0}, 0, 0};
+    word_list got = {{0}, 0, 0}, want = {{0}, 0, 0};
     CHECK_OK(tidal__split_words(p, n, collect_word, &got));
     size_t i = 0;
     while (i < n) {
@@ -242,4 +242,408 @@ TEST(split_matches_a_naive_splitter) {
     CHECK(got.len == want.len && memcmp(got.buf, want.buf, got.len) == 0);
     free(p);
   }
+}
+
+/* ---- the count operator ---------------------------------------------------------------------- */
+
+/* A scripted input: rows (key, diff) at times; fed by worker 0 in script order. */
+typedef struct script_row {
+  uint64_t time;
+  const char *key;
+  int64_t diff;
+} script_row;
+
+typedef struct op_job {
+  const script_row *rows;
+  size_t nrows;
+  tidal_count_mode mode;
+  tidal_pact pact;
+  bool step_each_time; /* step until the probe passes each time before sending the next */
+  tidal_schema *schema;
+  tidal_capture *cap;
+} op_job;
+
+static int op_build(tidal_worker *w, void *ud, tidal_error *err) {
+  (void)err;
+  op_job *j = ud;
+  tidal_dataflow *df;
+  tidal_input *in;
+  tidal_stream *s, *out;
+  tidal_probe *probe;
+  TIDAL_RETURN_IF_ERROR(tidal_dataflow_new(w, &df));
+  TIDAL_RETURN_IF_ERROR(tidal_input_new(df, j->schema, &in, &s));
+  TIDAL_RETURN_IF_ERROR(tidal_count(s, "count", j->pact, j->mode, &out));
+  TIDAL_RETURN_IF_ERROR(tidal_capture_attach(out, j->cap));
+  TIDAL_RETURN_IF_ERROR(tidal_probe_new(out, &probe));
+  if (tidal_worker_index(w) == 0) {
+    tidal_builder *b;
+    TIDAL_RETURN_IF_ERROR(tidal_builder_new(j->schema, NULL, &b));
+    for (size_t i = 0; i < j->nrows; i++) {
+      const script_row *r = &j->rows[i];
+      if (r->time != tidal_input_time(in)) {
+        TIDAL_RETURN_IF_ERROR(tidal_input_send_builder(in, b));
+        TIDAL_RETURN_IF_ERROR(tidal_input_advance_to(in, r->time));
+        if (j->step_each_time) TIDAL_RETURN_IF_ERROR(tidal_worker_step_until(w, probe, r->time));
+      }
+      TIDAL_RETURN_IF_ERROR(tidal_builder_push_str_i64(b, r->key, strlen(r->key), r->diff));
+      /* Several batches per time: one every two rows. */
+      if (i % 2) TIDAL_RETURN_IF_ERROR(tidal_input_send_builder(in, b));
+    }
+    TIDAL_RETURN_IF_ERROR(tidal_input_send_builder(in, b));
+    tidal_builder_free(b);
+  }
+  tidal_input_close(in);
+  return tidal_worker_run_to_completion(w);
+}
+
+static int cmp_line(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Captured output as text lines "time key total", sorted (times then keys) unless keep_order. */
+static char *captured_text(tidal_capture *c, bool keep_order) {
+  size_t cap = 1 << 16, len = 0;
+  char *out = calloc(1, cap);
+  char **lines = calloc(tidal_capture_rows(c) + 1, sizeof *lines);
+  size_t n = 0;
+  for (size_t i = 0; i < tidal_capture_len(c); i++) {
+    uint64_t time;
+    uint32_t worker;
+    const tidal_batch *b;
+    CHECK_OK(tidal_capture_get(c, i, &time, &worker, &b));
+    const tidal_batch_view *v = tidal_batch_view_of(b);
+    const int64_t *totals = v->slices[2].data;
+    for (size_t r = 0; r < v->rows; r++) {
+      size_t kn;
+      const char *k = tidal_view_str(v, 0, r, &kn);
+      lines[n] = calloc(1, kn + 64);
+      snprintf(lines[n], kn + 64, "%llu %.*s %lld", (unsigned long long)time, (int)kn, k,
+               (long long)totals[r]);
+      n++;
+    }
+  }
+  if (!keep_order) qsort(lines, n, sizeof *lines, cmp_line);
+  for (size_t i = 0; i < n; i++) {
+    len += (size_t)snprintf(out + len, cap - len, "%s;", lines[i]);
+    free(lines[i]);
+  }
+  free(lines);
+  return out;
+}
+
+static char *run_script(const script_row *rows, size_t n, tidal_count_mode mode, tidal_pact pact,
+                        uint32_t workers, bool step, bool keep_order) {
+  op_job j = {rows, n, mode, pact, step, NULL, NULL};
+  CHECK_OK(tidal_schema_parse("(string, i64)", 13, NULL, &j.schema, NULL));
+  CHECK_OK(tidal_capture_new(NULL, &j.cap));
+  tidal_config cfg;
+  tidal_config_init(&cfg);
+  cfg.workers = workers;
+  tidal_error err = {0, {0}};
+  int rc = tidal_execute(&cfg, op_build, &j, &err);
+  if (rc != 0) TEST_FAIL("execute: %s (%s)", err.msg, tidal_err_name(rc));
+  char *text = captured_text(j.cap, keep_order);
+  tidal_capture_free(j.cap);
+  tidal_schema_unref(j.schema);
+  return text;
+}
+
+static const script_row script[] = {
+    {0, "a", 1}, {0, "b", 1}, {0, "a", 1},                   /* t0: a=2 b=1 */
+    {1, "b", 1},                                             /* t1: b=2 */
+    {2, "c", 5}, {2, "a", -1}, {2, "long-key-over-16-bytes", 1}, /* t2: c=5 a=1 long=1 */
+    {3, "b", 1}, {3, "b", -1},                               /* t3: cancels: nothing */
+    {5, "a", 10},                                            /* t5: a=11 */
+};
+
+TEST(count_changes_emits_changed_keys_with_new_totals_at_each_time) {
+  const char *want = "0 a 2;0 b 1;1 b 2;2 a 1;2 c 5;2 long-key-over-16-bytes 1;5 a 11;";
+  size_t n = sizeof script / sizeof script[0];
+  for (int step = 0; step <= 1; step++) {
+    for (uint32_t w = 1; w <= 3; w++) {
+      tidal_pact pact = w == 1 && step ? tidal_pact_pipeline() : tidal_pact_exchange_field(0);
+      char *got = run_script(script, n, TIDAL_COUNT_CHANGES, pact, w, step, false);
+      if (strcmp(got, want)) TEST_FAIL("W=%u step=%d: got %s\n want %s", w, step, got, want);
+      free(got);
+    }
+  }
+}
+
+TEST(count_running_emits_every_row_with_its_running_total) {
+  size_t n = sizeof script / sizeof script[0];
+  /* One worker: the order within a time is the arrival order. */
+  char *got = run_script(script, n, TIDAL_COUNT_RUNNING, tidal_pact_pipeline(), 1, false, true);
+  const char *want = "0 a 1;0 b 1;0 a 2;1 b 2;2 c 5;2 a 1;2 long-key-over-16-bytes 1;3 b 3;3 b 2;"
+                     "5 a 11;";
+  if (strcmp(got, want)) TEST_FAIL("got %s\n want %s", got, want);
+  free(got);
+  /* Three workers: the same rows (order across workers aside). */
+  got = run_script(script, n, TIDAL_COUNT_RUNNING, tidal_pact_exchange_field(0), 3, false, false);
+  const char *want_sorted = "0 a 1;0 a 2;0 b 1;1 b 2;2 a 1;2 c 5;2 long-key-over-16-bytes 1;"
+                            "3 b 2;3 b 3;5 a 11;";
+  if (strcmp(got, want_sorted)) TEST_FAIL("W=3 got %s\n want %s", got, want_sorted);
+  free(got);
+}
+
+typedef struct bad_job {
+  tidal_schema *schema;
+  int rc;
+} bad_job;
+
+static int bad_build(tidal_worker *w, void *ud, tidal_error *err) {
+  (void)err;
+  bad_job *j = ud;
+  tidal_dataflow *df;
+  tidal_input *in;
+  tidal_stream *s, *out;
+  TIDAL_RETURN_IF_ERROR(tidal_dataflow_new(w, &df));
+  TIDAL_RETURN_IF_ERROR(tidal_input_new(df, j->schema, &in, &s));
+  j->rc = tidal_count(s, "count", tidal_pact_pipeline(), TIDAL_COUNT_CHANGES, &out);
+  tidal_input_close(in);
+  return tidal_worker_run_to_completion(w);
+}
+
+TEST(count_rejects_other_schemas) {
+  const char *schemas[] = {"(i64, string)", "(string, u64)", "(string, i64, i64)", "string"};
+  for (size_t i = 0; i < sizeof schemas / sizeof schemas[0]; i++) {
+    bad_job j = {NULL, 0};
+    CHECK_OK(tidal_schema_parse(schemas[i], strlen(schemas[i]), NULL, &j.schema, NULL));
+    tidal_config cfg;
+    tidal_config_init(&cfg);
+    CHECK_OK(tidal_execute(&cfg, bad_build, &j, NULL));
+    CHECK_EQ_INT(j.rc, TIDAL_EMISMATCH);
+    tidal_schema_unref(j.schema);
+  }
+  /* A struct of the same shape is accepted. */
+  bad_job j = {NULL, 0};
+  CHECK_OK(tidal_schema_parse("{word: string, n: i64}", 22, NULL, &j.schema, NULL));
+  tidal_config cfg;
+  tidal_config_init(&cfg);
+  CHECK_OK(tidal_execute(&cfg, bad_build, &j, NULL));
+  CHECK_OK(j.rc);
+  tidal_schema_unref(j.schema);
+}
+
+/* ---- word count -------------------------------------------------------------------------------- */
+
+/* Deterministic text: lines of words from a small vocabulary (some long, some non-ASCII), with
+   assorted whitespace. */
+static char *make_text(size_t lines, size_t *len) {
+  static const char *vocab[] = {"the", "a", "dataflow", "timely", "Tidal", "x",
+                                "caf\xc3\xa9", "an-extremely-long-word-indeed", "count", "z9"};
+  static const char *seps[] = {" ", "  ", "\t", " \r", "\v", "\f "};
+  uint64_t rng = 7;
+  size_t cap = lines * 200 + 1, n = 0;
+  char *t = malloc(cap);
+  for (size_t l = 0; l < lines; l++) {
+    size_t words = tidal_test_rand(&rng) % 12;
+    for (size_t i = 0; i < words; i++) {
+      uint64_t r = tidal_test_rand(&rng);
+      /* Zipf-ish: low indices more often. */
+      const char *w = vocab[(r % 10) * (r / 10 % 10) / 10];
+      n += (size_t)snprintf(t + n, cap - n, "%s%s", w, seps[r / 100 % 6]);
+    }
+    t[n++] = '\n';
+  }
+  *len = n;
+  return t;
+}
+
+/* "word total;..." for a totals batch. */
+static char *totals_text(const tidal_batch *b) {
+  const tidal_batch_view *v = tidal_batch_view_of(b);
+  size_t cap = 64 * (v->rows + 1), len = 0;
+  char *out = calloc(1, cap);
+  const int64_t *tot = v->slices[2].data;
+  for (size_t r = 0; r < v->rows; r++) {
+    size_t kn;
+    const char *k = tidal_view_str(v, 0, r, &kn);
+    len += (size_t)snprintf(out + len, cap - len, "%.*s %lld;", (int)kn, k, (long long)tot[r]);
+  }
+  return out;
+}
+
+TEST(wordcount_same_totals_for_every_w_and_batching) {
+  size_t len;
+  char *text = make_text(1500, &len);
+  /* The reference: the table directly over the whole text. */
+  tidal__count_table ref;
+  CHECK_OK(tidal__count_table_init(&ref, NULL, 0));
+  uint64_t ref_words = 0;
+  {
+    size_t i = 0;
+    while (i < len) {
+      while (i < len && tidal__is_ws((uint8_t)text[i])) i++;
+      size_t s = i;
+      while (i < len && !tidal__is_ws((uint8_t)text[i])) i++;
+      if (i > s) {
+        int64_t e = tidal__count_table_upsert(&ref, (uint8_t *)text + s, i - s,
+                                              tidal__count_hash(text + s, i - s));
+        ref.entries[e].total++;
+        ref_words++;
+      }
+    }
+  }
+  char *first = NULL;
+  size_t batchings[][2] = {{1 << 20, 0}, {512, 0}, {1, 0}, {0, 1}, {0, 37}};
+  for (uint32_t w = 1; w <= 3; w++) {
+    for (size_t k = 0; k < sizeof batchings / sizeof batchings[0]; k++) {
+      tidal_wordcount_opts o;
+      tidal_wordcount_opts_init(&o);
+      o.workers = w;
+      if (batchings[k][0]) o.batch_bytes = batchings[k][0];
+      o.lines_per_round = batchings[k][1];
+      tidal_wordcount_result res;
+      tidal_error err = {0, {0}};
+      int rc = tidal_wordcount_run(&o, text, len, &res, &err);
+      if (rc) TEST_FAIL("W=%u batching %zu: %s", w, k, err.msg);
+      CHECK_EQ_U64(res.lines, 1500);
+      CHECK_EQ_U64(res.words, ref_words);
+      CHECK(res.rounds >= 1);
+      const tidal_batch_view *v = tidal_batch_view_of(res.totals);
+      CHECK_EQ_INT(v->rows, ref.len);
+      const int64_t *tot = v->slices[2].data;
+      for (size_t r = 0; r < v->rows; r++) {
+        size_t kn;
+        const char *key = tidal_view_str(v, 0, r, &kn);
+        int64_t e = tidal__count_table_find(&ref, key, kn);
+        CHECK(e >= 0);
+        CHECK_EQ_INT(tot[r], ref.entries[e].total);
+        if (r) { /* sorted by word bytes */
+          size_t pn;
+          const char *prev = tidal_view_str(v, 0, r - 1, &pn);
+          int c = memcmp(prev, key, pn < kn ? pn : kn);
+          CHECK(c < 0 || (c == 0 && pn < kn));
+        }
+      }
+      char *txt = totals_text(res.totals);
+      if (!first) first = txt;
+      else {
+        CHECK_STR(txt, first);
+        free(txt);
+      }
+      tidal_batch_unref(res.totals);
+    }
+  }
+  free(first);
+  tidal__count_table_reset(&ref);
+  free(text);
+}
+
+TEST(wordcount_more_workers_than_split_partitions) {
+  /* With W > 16 the split does not partition (one batch per input batch) and the exchange
+     partitions: same totals as W = 1. */
+  size_t len;
+  char *text = make_text(400, &len);
+  char *got[2];
+  uint32_t ws[2] = {1, 17};
+  for (int i = 0; i < 2; i++) {
+    tidal_wordcount_opts o;
+    tidal_wordcount_opts_init(&o);
+    o.workers = ws[i];
+    o.lines_per_round = 25;
+    tidal_wordcount_result res;
+    CHECK_OK(tidal_wordcount_run(&o, text, len, &res, NULL));
+    got[i] = totals_text(res.totals);
+    tidal_batch_unref(res.totals);
+  }
+  CHECK_STR(got[1], got[0]);
+  free(got[0]);
+  free(got[1]);
+  free(text);
+}
+
+TEST(wordcount_running_mode_emits_every_word) {
+  size_t len;
+  char *text = make_text(500, &len);
+  tidal_wordcount_opts o;
+  tidal_wordcount_opts_init(&o);
+  o.workers = 2;
+  o.mode = TIDAL_COUNT_RUNNING;
+  o.lines_per_round = 50;
+  o.collect = false;
+  tidal_wordcount_result res;
+  CHECK_OK(tidal_wordcount_run(&o, text, len, &res, NULL));
+  CHECK(res.totals == NULL);
+  CHECK(res.words > 1000);
+  CHECK_EQ_U64(res.emitted, res.words);
+  free(text);
+}
+
+/* Stages: uppercase every word (a map), or return a stream of another schema. */
+static int upper_cb(void *ud, uint64_t time, const tidal_batch_view *in, tidal_builder *out,
+                    tidal_error *err) {
+  (void)ud, (void)time, (void)err;
+  const int64_t *d = in->slices[2].data;
+  for (size_t r = 0; r < in->rows; r++) {
+    size_t n;
+    const char *w = tidal_view_str(in, 0, r, &n);
+    char buf[64];
+    if (n > sizeof buf) n = sizeof buf;
+    for (size_t i = 0; i < n; i++) buf[i] = (char)(w[i] >= 'a' && w[i] <= 'z' ? w[i] - 32 : w[i]);
+    TIDAL_RETURN_IF_ERROR(tidal_builder_push_str_i64(out, buf, n, d[r]));
+  }
+  return 0;
+}
+
+static int upper_stage(void *ud, tidal_stream *words, tidal_stream **out, tidal_error *err) {
+  (void)err;
+  return tidal_map(words, "upper", (const tidal_schema *)ud, upper_cb, NULL, out);
+}
+
+static int wrong_stage(void *ud, tidal_stream *words, tidal_stream **out, tidal_error *err) {
+  (void)ud, (void)err;
+  /* Return the input stream of a new dataflow-less schema: a map to (i64) instead. */
+  static tidal_schema *i64s;
+  if (!i64s) CHECK_OK(tidal_schema_parse("i64", 3, NULL, &i64s, NULL));
+  return tidal_map(words, "wrong", i64s, upper_cb, NULL, out);
+}
+
+static int failing_stage(void *ud, tidal_stream *words, tidal_stream **out, tidal_error *err) {
+  (void)ud, (void)words, (void)out;
+  return tidal_error_set(err, TIDAL_EWASM, "stage refused: test");
+}
+
+TEST(wordcount_stage_hook) {
+  const char *text = "the The THE tidal\nTidal x\n";
+  tidal_schema *s;
+  CHECK_OK(tidal_schema_parse("(string, i64)", 13, NULL, &s, NULL));
+  for (uint32_t w = 1; w <= 2; w++) {
+    tidal_wordcount_opts o;
+    tidal_wordcount_opts_init(&o);
+    o.workers = w;
+    o.stage = upper_stage;
+    o.stage_ud = s;
+    tidal_wordcount_result res;
+    CHECK_OK(tidal_wordcount_run(&o, text, strlen(text), &res, NULL));
+    char *got = totals_text(res.totals);
+    CHECK_STR(got, "THE 3;TIDAL 2;X 1;");
+    free(got);
+    tidal_batch_unref(res.totals);
+  }
+  tidal_wordcount_opts o;
+  tidal_wordcount_opts_init(&o);
+  o.stage = wrong_stage;
+  tidal_wordcount_result res;
+  tidal_error err = {0, {0}};
+  CHECK_ERR(tidal_wordcount_run(&o, text, strlen(text), &res, &err), TIDAL_EMISMATCH);
+  CHECK(strstr(err.msg, "stage") != NULL);
+  o.stage = failing_stage;
+  CHECK_ERR(tidal_wordcount_run(&o, text, strlen(text), &res, &err), TIDAL_EWASM);
+  CHECK(strstr(err.msg, "stage refused: test") != NULL);
+  tidal_schema_unref(s);
+}
+
+TEST(wordcount_rejects_bad_options) {
+  tidal_wordcount_opts o;
+  tidal_wordcount_opts_init(&o);
+  o.workers = 0;
+  tidal_wordcount_result res;
+  CHECK_ERR(tidal_wordcount_run(&o, "x", 1, &res, NULL), TIDAL_EINVAL);
+  tidal_wordcount_opts_init(&o);
+  CHECK_ERR(tidal_wordcount_run(&o, NULL, 5, &res, NULL), TIDAL_EINVAL);
+  /* Empty text: an empty result. */
+  CHECK_OK(tidal_wordcount_run(&o, "", 0, &res, NULL));
+  CHECK_EQ_INT(tidal_batch_rows(res.totals), 0);
+  tidal_batch_unref(res.totals);
 }

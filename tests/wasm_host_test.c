@@ -5,6 +5,8 @@
 */
 #include "wasm_util.h"
 
+#if TIDAL_ENABLE_WASM
+
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -47,6 +49,7 @@ TEST(second_load_is_a_cache_hit_without_compiling) {
   tidal_wasm_module_free(m2);
   tidal_wasm_module_free(m1);
   tidal_wasm_engine_free(e);
+  wt_rm_cache(dir);
 }
 
 TEST(corrupt_cache_entry_is_rebuilt) {
@@ -65,6 +68,7 @@ TEST(corrupt_cache_entry_is_rebuilt) {
   CHECK_EQ_INT(tidal_wasm_module_inspect(m)->cache_state, TIDAL_WASM_CACHE_COMPILED);
   tidal_wasm_module_free(m);
   tidal_wasm_engine_free(e);
+  wt_rm_cache(dir);
 }
 
 static int load_with_tools(const char *wasm2c, const char *cc, tidal_error *err) {
@@ -81,6 +85,7 @@ static int load_with_tools(const char *wasm2c, const char *cc, tidal_error *err)
   int rc = tidal_wasm_module_load_file(e, wt_path("ok", p, sizeof p), &m, err);
   tidal_wasm_module_free(m);
   tidal_wasm_engine_free(e);
+  wt_rm_cache(dir);
   return rc;
 }
 
@@ -92,6 +97,22 @@ TEST(missing_tools_give_clear_errors) {
   CHECK(strstr(err.msg, "'tidal-no-such-cc' not found") && strstr(err.msg, "gcc"));
   CHECK_ERR(load_with_tools("false", "gcc", &err), TIDAL_ECOMPILE); /* a tool that fails */
   CHECK(strstr(err.msg, "'false' failed") != NULL);
+}
+
+TEST(shared_cache_directory_is_refused) {
+  char dir[1024], sub[1100];
+  wt_fresh_cache(dir, sizeof dir);
+  snprintf(sub, sizeof sub, "%s/wasm-v1", dir);
+  CHECK(mkdir(sub, 0777) == 0);
+  CHECK(chmod(sub, 0777) == 0); /* world-writable: someone could plant an object */
+  tidal_error err;
+  tidal_wasm_engine *e = wt_engine_with(0, 0, dir);
+  tidal_wasm_module *m = NULL;
+  char p[1024];
+  CHECK_ERR(tidal_wasm_module_load_file(e, wt_path("ok", p, sizeof p), &m, &err), TIDAL_EIO);
+  CHECK(strstr(err.msg, "not private") != NULL);
+  tidal_wasm_engine_free(e);
+  wt_rm_cache(dir);
 }
 
 /* ---- calls and the ABI's range rules -------------------------------------------------------- */
@@ -303,6 +324,31 @@ TEST(log_import_reaches_the_host) {
   tidal_wasm_engine_free(e);
 }
 
+TEST(c_guest_built_with_clang) {
+#if TIDAL_WASM_HAVE_CGUESTS
+  tidal_wasm_engine *e = wt_engine();
+  tidal_wasm_module *m = wt_load(e, "cguest");
+  CHECK_EQ_INT(tidal_wasm_module_inspect(m)->n_imports, 0);
+  tidal_wasm_instance *in;
+  tidal_error err;
+  CHECK_OK(tidal_wasm_instance_new(m, NULL, 0, &in, &err));
+  const char *text = "Hello, wasm world: 42!";
+  uint32_t n = (uint32_t)strlen(text), p, ra, rl;
+  CHECK_OK(tidal_wasm_instance_alloc(in, n, &p, &err));
+  CHECK_OK(tidal_wasm_instance_write(in, p, text, n, &err));
+  CHECK_OK(tidal_wasm_instance_call(in, wt_op(m, "upper"), p, n, &ra, &rl, &err));
+  const uint8_t *v;
+  CHECK_OK(tidal_wasm_instance_range(in, ra, rl, "upper", &v, &err));
+  CHECK(rl == n && memcmp(v, "HELLO, WASM WORLD: 42!", n) == 0);
+  tidal_wasm_instance_free(in);
+  call_expect(m, "fill_oob", 0, 0, TIDAL_ETRAP, "out of bounds memory access");
+  tidal_wasm_module_free(m);
+  tidal_wasm_engine_free(e);
+#else
+  printf("  skipped: clang was not found at configure time\n");
+#endif
+}
+
 /* ---- the runtime's guarantees --------------------------------------------------------------- */
 
 static long vm_pages(void) {
@@ -394,3 +440,13 @@ TEST(per_call_overhead) {
   tidal_wasm_module_free(m);
   tidal_wasm_engine_free(e);
 }
+
+#else /* built without WASM: the API answers TIDAL_ENOSYS */
+TEST(wasm_disabled) {
+  tidal_wasm_engine_config cfg;
+  tidal_wasm_engine_config_init(&cfg);
+  cfg.cache_dir = "/tmp";
+  tidal_wasm_engine *e;
+  CHECK_ERR(tidal_wasm_engine_new(&cfg, &e, NULL), TIDAL_ENOSYS);
+}
+#endif

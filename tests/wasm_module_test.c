@@ -4,6 +4,8 @@
 */
 #include "wasm_util.h"
 
+#if TIDAL_ENABLE_WASM
+
 static void expect_refused(const char *name, int code, const char *needle) {
   size_t len;
   uint8_t *b = wt_read(name, &len);
@@ -129,6 +131,27 @@ TEST(initial_memory_above_the_cap_is_refused) {
   tidal_wasm_engine_free(e);
 }
 
+TEST(instantiation_trap_fails_the_load) {
+  tidal_wasm_engine *e = wt_engine();
+  char p[1024];
+  tidal_wasm_module *m = NULL;
+  tidal_error err;
+  CHECK_ERR(tidal_wasm_module_load_file(e, wt_path("bad_data", p, sizeof p), &m, &err), TIDAL_ETRAP);
+  CHECK(strstr(err.msg, "instantiation trapped: out of bounds memory access") != NULL);
+  tidal_wasm_engine_free(e);
+}
+
+TEST(endless_start_function_is_stopped) {
+  tidal_wasm_engine *e = wt_engine_with(0, 30, NULL);
+  char p[1024];
+  tidal_wasm_module *m = NULL;
+  tidal_error err;
+  CHECK_ERR(tidal_wasm_module_load_file(e, wt_path("start_loop", p, sizeof p), &m, &err),
+            TIDAL_ETIMEDOUT);
+  CHECK(strstr(err.msg, "instantiation: guest exceeded its 30 ms deadline") != NULL);
+  tidal_wasm_engine_free(e);
+}
+
 TEST(missing_file) {
   tidal_wasm_engine *e = wt_engine();
   tidal_wasm_module *m = NULL;
@@ -181,3 +204,13 @@ TEST(oom_sweep_load_instantiate_call) {
   int runs = tidal_test_oom_sweep(oom_body, NULL);
   CHECK(runs > 5);
 }
+
+#else /* built without WASM: the API answers TIDAL_ENOSYS */
+TEST(wasm_disabled) {
+  tidal_wasm_engine_config cfg;
+  tidal_wasm_engine_config_init(&cfg);
+  cfg.cache_dir = "/tmp";
+  tidal_wasm_engine *e;
+  CHECK_ERR(tidal_wasm_engine_new(&cfg, &e, NULL), TIDAL_ENOSYS);
+}
+#endif

@@ -12,6 +12,8 @@
 */
 #include "wasm_util.h"
 
+#if TIDAL_ENABLE_WASM
+
 #include <pthread.h>
 
 typedef struct {
@@ -56,6 +58,7 @@ TEST(concurrent_loads_compile_once) {
   }
   CHECK_EQ_INT(compiled, 1);
   tidal_wasm_engine_free(e);
+  wt_rm_cache(dir);
 }
 
 typedef struct {
@@ -106,3 +109,13 @@ TEST(instances_on_several_threads_under_a_watchdog) {
   tidal_wasm_module_free(m);
   tidal_wasm_engine_free(e);
 }
+
+#else /* built without WASM: the API answers TIDAL_ENOSYS */
+TEST(wasm_disabled) {
+  tidal_wasm_engine_config cfg;
+  tidal_wasm_engine_config_init(&cfg);
+  cfg.cache_dir = "/tmp";
+  tidal_wasm_engine *e;
+  CHECK_ERR(tidal_wasm_engine_new(&cfg, &e, NULL), TIDAL_ENOSYS);
+}
+#endif

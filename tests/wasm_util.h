@@ -9,10 +9,11 @@
 
 #include <time.h>
 
-#ifndef TIDAL_WASM_TEST_DIR
+#if TIDAL_ENABLE_WASM && !defined(TIDAL_WASM_TEST_DIR)
 #error "TIDAL_WASM_TEST_DIR must be defined by CMake"
 #endif
 
+#if TIDAL_ENABLE_WASM
 static inline double wt_now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -82,4 +83,12 @@ static inline void wt_fresh_cache(char *buf, size_t cap) {
   CHECK(mkdtemp(buf) != NULL);
 }
 
+/* Remove a directory made by wt_fresh_cache. */
+static inline void wt_rm_cache(const char *dir) {
+  char cmd[1200];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  CHECK(system(cmd) == 0);
+}
+
+#endif /* TIDAL_ENABLE_WASM */
 #endif /* TIDAL_TESTS_WASM_UTIL_H */

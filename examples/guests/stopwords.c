@@ -8,23 +8,41 @@
  */
 #include "tidal_guest.h"
 
-/* A small list of common English stopwords (lowercase). */
+/* A small list of common English stopwords (lowercase, at most 7 bytes each). */
 static const char *const STOPWORDS[] = {
     "a",    "an",   "and",  "are",  "as",   "at",   "be",   "but",  "by",   "for",  "if",
     "in",   "into", "is",   "it",   "no",   "not",  "of",   "on",   "or",   "such", "that",
     "the",  "their", "then", "there", "these", "they", "this", "to",  "was",  "will", "with",
 };
+#define NSTOP (sizeof STOPWORDS / sizeof STOPWORDS[0])
+
+/* A word of at most 7 bytes packed into one integer: its bytes (little-endian) and its length in
+ * the top byte, so that two words are equal exactly when their keys are. Comparing one integer per
+ * stopword is much cheaper than comparing strings byte by byte. */
+static uint64_t key(const uint8_t *p, uint32_t len) {
+  uint64_t k = (uint64_t)len << 56;
+  for (uint32_t i = 0; i < len; i++) k |= (uint64_t)p[i] << (8 * i);
+  return k;
+}
+
+static uint64_t stop_keys[NSTOP]; /* built on first use; static memory persists across calls */
+static bool stop_keys_ready;
 
 static bool is_stopword(tidal_bytes w) {
-  /* Stopwords are short: skip the table for anything longer than the longest one. */
-  if (w.len == 0 || w.len > 5) return false;
-  for (uint32_t i = 0; i < sizeof STOPWORDS / sizeof STOPWORDS[0]; i++) {
-    const char *s = STOPWORDS[i];
-    uint32_t j = 0;
-    while (j < w.len && s[j] && (uint8_t)s[j] == w.ptr[j]) j++;
-    if (j == w.len && s[j] == 0) return true;
+  if (w.len == 0 || w.len > 7) return false;
+  if (!stop_keys_ready) {
+    for (uint32_t i = 0; i < NSTOP; i++) {
+      const char *s = STOPWORDS[i];
+      uint32_t n = 0;
+      while (s[n]) n++;
+      stop_keys[i] = key((const uint8_t *)s, n);
+    }
+    stop_keys_ready = true;
   }
-  return false;
+  uint64_t k = key(w.ptr, w.len);
+  bool hit = false;
+  for (uint32_t i = 0; i < NSTOP; i++) hit |= stop_keys[i] == k; /* branch-free scan */
+  return hit;
 }
 
 TIDAL_OPERATOR(stopwords, "(string, i64)", "bool") {

@@ -6,8 +6,9 @@
 ** operator (tidal_op_builder): it holds the batches that arrive at time t, asks to be notified
 ** when its input frontier passes t, and then applies them in arrival order and emits
 ** `(string, i64)` rows at t, in one of two modes:
-**   - TIDAL_COUNT_CHANGES: one row (key, new total) per key whose total was touched at t (the
-**     keyed reduction: the last row a key receives carries its final total);
+**   - TIDAL_COUNT_CHANGES: one row (key, new total) per key whose total changed at t (rows
+**     whose diffs cancel out change nothing; the last row a key receives carries its final
+**     total);
 **   - TIDAL_COUNT_RUNNING: one row (key, running total) per input row at t, in arrival order
 **     (timely dataflow's word-count example; used by the benchmark).
 ** Keys must reach the worker that owns them: give an exchange pact on the key (field 0), or a

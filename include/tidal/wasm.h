@@ -59,7 +59,8 @@ typedef struct tidal_wasm_engine_config {
 } tidal_wasm_engine_config;
 
 /// Fill `cfg` with the defaults (cache_dir NULL: the caller must set it).
-/// Thread-safe: yes. Since: 0.1.
+/// Returns: nothing. Errors: none. Ownership: `cfg` is the caller's; the defaults are static
+/// strings. Thread-safe: yes. Since: 0.1.
 TIDAL_API void tidal_wasm_engine_config_init(tidal_wasm_engine_config *cfg);
 
 /// Create an engine. Installs tidal's process-wide SIGSEGV/SIGBUS/watchdog signal handlers once
@@ -73,12 +74,16 @@ TIDAL_API void tidal_wasm_engine_config_init(tidal_wasm_engine_config *cfg);
 TIDAL_API int tidal_wasm_engine_new(const tidal_wasm_engine_config *cfg, tidal_wasm_engine **out,
                                     tidal_error *err);
 
-/// Stop the watchdog and free the engine. NULL is a no-op. All its modules must be freed first.
+/// Stop the watchdog (joins its thread) and free the engine. NULL is a no-op.
+/// Returns: nothing. Errors: none.
+/// Ownership: releases `engine`; every module made from it must have been freed first. The
+///            process-wide signal handlers stay installed (they are harmless without guests).
 /// Thread-safe: no. Since: 0.1.
 TIDAL_API void tidal_wasm_engine_free(tidal_wasm_engine *engine);
 
 /// Check `len` bytes of a .wasm module against the guest ABI without compiling or running it
-/// (the same check module_load starts with). Returns 0 if acceptable.
+/// (the same check module_load starts with). Works in builds without WASM support too.
+/// Returns: 0 if acceptable, or a negative code.
 /// Errors: TIDAL_EWASM with the byte offset and the reason (not wasm, truncated, forbidden
 ///         import, missing or mistyped export, SIMD, several memories, ...), TIDAL_ENOMEM.
 /// Ownership: `bytes` is borrowed for the call. Thread-safe: yes. Since: 0.1.
@@ -138,21 +143,30 @@ TIDAL_API int tidal_wasm_module_load(tidal_wasm_engine *engine, const uint8_t *b
 TIDAL_API int tidal_wasm_module_load_file(tidal_wasm_engine *engine, const char *path,
                                           tidal_wasm_module **out, tidal_error *err);
 
-/// Free a module. NULL is a no-op. Its instances must be freed first. Thread-safe: no.
+/// Free a module (dlclose its compiled object). NULL is a no-op.
+/// Returns: nothing. Errors: none.
+/// Ownership: releases `module` and every string its info holds; its instances must have been
+///            freed first. The cached object stays on disk.
+/// Thread-safe: no (no other thread may use the module meanwhile). Since: 0.1.
 TIDAL_API void tidal_wasm_module_free(tidal_wasm_module *module);
 
-/// The module's description. Ownership: borrowed, valid until tidal_wasm_module_free.
+/// The module's description: operators and schemas, imports, memory limits, cache state.
+/// Returns: never NULL for a loaded module. Errors: none.
+/// Ownership: borrowed, valid until tidal_wasm_module_free.
 /// Thread-safe: yes (immutable). Since: 0.1.
 TIDAL_API const tidal_wasm_module_info *tidal_wasm_module_inspect(const tidal_wasm_module *module);
 
 /// Index of the operator `name` in info->operators.
+/// Returns: 0 and `*index`, or a negative code.
 /// Errors: TIDAL_ENOENT (the message lists the operators the module has).
-/// Thread-safe: yes. Since: 0.1.
+/// Ownership: `name` is borrowed for the call. Thread-safe: yes. Since: 0.1.
 TIDAL_API int tidal_wasm_module_find_operator(const tidal_wasm_module *module, const char *name,
                                               size_t *index /* OUT */, tidal_error *err);
 
 /// Create an instance: fresh linear memory (capped at info->mem_cap_pages), then, if exported,
-/// tidal_init(config) (non-zero is an error that quotes tidal_last_error). About 6 µs.
+/// tidal_init(config) (non-zero is an error that quotes tidal_last_error). 6-70 µs, mostly the
+/// kernel mapping and unmapping the 8 GiB reservation.
+/// Returns: 0 and `*out`, or a negative code (nothing to free then).
 /// Errors: TIDAL_ETRAP / TIDAL_ETIMEDOUT (in the start function or tidal_init), TIDAL_EGUEST
 ///         (tidal_init failed), TIDAL_ENOMEM (also: the address-space reservation failed).
 /// Ownership: `module` is borrowed and must outlive the instance; `config` (len bytes, may be
@@ -162,14 +176,19 @@ TIDAL_API int tidal_wasm_module_find_operator(const tidal_wasm_module *module, c
 TIDAL_API int tidal_wasm_instance_new(tidal_wasm_module *module, const char *config, size_t len,
                                       tidal_wasm_instance **out, tidal_error *err);
 
-/// Free an instance and unmap its whole memory reservation. NULL is a no-op. Thread-safe: no.
+/// Free an instance (dead or alive) and unmap its whole memory reservation. NULL is a no-op.
+/// Returns: nothing. Errors: none.
+/// Ownership: releases `inst`; pointers from tidal_wasm_instance_range/memory become invalid.
+/// Thread-safe: no; any thread may free it, not while another thread calls into it. Since: 0.1.
 TIDAL_API void tidal_wasm_instance_free(tidal_wasm_instance *inst);
 
-/// True once the instance trapped, timed out or reported an error: every further call returns
-/// TIDAL_ECANCELED; free it and make a fresh one. Thread-safe: no.
+/// Whether the instance is dead: it trapped, timed out or reported an error, and every further
+/// call returns TIDAL_ECANCELED; free it and make a fresh one (about 6-70 µs).
+/// Returns: true if dead. Errors: none. Thread-safe: no. Since: 0.1.
 TIDAL_API bool tidal_wasm_instance_dead(const tidal_wasm_instance *inst);
 
 /// Call the guest's tidal_alloc(size): an 8-aligned address of `size` writable bytes.
+/// Returns: 0 and `*addr`, or a negative code (the instance is then dead).
 /// Errors: TIDAL_EGUEST (returned 0, not 8-aligned, or the range is outside memory),
 ///         TIDAL_ETRAP, TIDAL_ETIMEDOUT, TIDAL_ECANCELED (dead instance).
 /// Thread-safe: no. Since: 0.1.
@@ -177,6 +196,7 @@ TIDAL_API int tidal_wasm_instance_alloc(tidal_wasm_instance *inst, uint32_t size
                                         uint32_t *addr /* OUT */, tidal_error *err);
 
 /// Copy `len` bytes from `src` into guest memory at `addr`.
+/// Returns: 0, or a negative code (nothing is written then).
 /// Errors: TIDAL_ERANGE ([addr, addr+len) not inside the current memory).
 /// Ownership: `src` is borrowed for the call. Thread-safe: no. Since: 0.1.
 TIDAL_API int tidal_wasm_instance_write(tidal_wasm_instance *inst, uint32_t addr, const void *src,
@@ -184,6 +204,7 @@ TIDAL_API int tidal_wasm_instance_write(tidal_wasm_instance *inst, uint32_t addr
 
 /// Validate a guest-given range: [addr, addr+len) inside the current memory and addr 8-aligned;
 /// on success `*data` points at it. `what` names the range in the message ("result of 'op'").
+/// Returns: 0 and `*data`, or a negative code. Does not change the instance's state.
 /// Errors: TIDAL_ERANGE (outside memory), TIDAL_EGUEST (not 8-aligned).
 /// Ownership: `*data` is borrowed from the instance: valid until its next call or free (memory
 ///            may move when it grows). Thread-safe: no. Since: 0.1.
@@ -194,29 +215,35 @@ TIDAL_API int tidal_wasm_instance_range(const tidal_wasm_instance *inst, uint32_
 /// Call operator `op` (an index from tidal_wasm_module_find_operator) with (ptr, len). On
 /// success `*out_addr`/`*out_len` hold the result range, already checked with
 /// tidal_wasm_instance_range (inside memory, 8-aligned).
+/// Returns: 0 and the range, or a negative code.
 /// Errors: TIDAL_ETRAP ("operator 'x' trapped: integer divide by zero"), TIDAL_ETIMEDOUT
 ///         ("guest exceeded its N ms deadline"), TIDAL_EGUEST (negative result; quotes
 ///         tidal_last_error), TIDAL_ERANGE (result outside memory), TIDAL_ECANCELED (dead).
-///         Every error but TIDAL_ERANGE/TIDAL_EINVAL marks the instance dead.
+///         Every error but TIDAL_EINVAL (no such operator) marks the instance dead.
 /// Thread-safe: no (one thread per instance at a time). Since: 0.1.
 TIDAL_API int tidal_wasm_instance_call(tidal_wasm_instance *inst, size_t op, uint32_t ptr,
                                        uint32_t len, uint32_t *out_addr /* OUT */,
                                        uint32_t *out_len /* OUT */, tidal_error *err);
 
 /// The raw form of tidal_wasm_instance_call: returns the guest's i64 as is in `*result` (no
-/// check of its sign or range). Errors: TIDAL_ETRAP, TIDAL_ETIMEDOUT, TIDAL_ECANCELED.
+/// check of its sign or range).
+/// Returns: 0 and `*result`, or a negative code (the instance is then dead, except EINVAL).
+/// Errors: TIDAL_ETRAP, TIDAL_ETIMEDOUT, TIDAL_ECANCELED, TIDAL_EINVAL (no such operator).
 /// Thread-safe: no. Since: 0.1.
 TIDAL_API int tidal_wasm_instance_call_raw(tidal_wasm_instance *inst, size_t op, uint32_t ptr,
                                            uint32_t len, int64_t *result /* OUT */,
                                            tidal_error *err);
 
-/// The guest's current linear memory. Ownership: borrowed; valid until the next call into the
-/// instance (growth may move it) or its free. Thread-safe: no. Since: 0.1.
+/// The guest's current linear memory: base address and size in bytes.
+/// Returns: nothing (out-params only). Errors: none.
+/// Ownership: `*base` is borrowed; valid until the next call into the instance (growth may move
+///            it) or its free. Thread-safe: no. Since: 0.1.
 TIDAL_API void tidal_wasm_instance_memory(const tidal_wasm_instance *inst,
                                           uint8_t **base /* OUT */, size_t *size /* OUT */);
 
 /// Override the engine's deadline for calls into this instance (TIDAL_WASM_NO_DEADLINE: none).
-/// Thread-safe: no. Since: 0.1.
+/// Has no effect on an engine created with TIDAL_WASM_NO_DEADLINE (it has no watchdog).
+/// Returns: nothing. Errors: none. Thread-safe: no. Since: 0.1.
 TIDAL_API void tidal_wasm_instance_set_deadline(tidal_wasm_instance *inst, uint32_t deadline_ms);
 
 /// @}

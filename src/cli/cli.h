@@ -17,12 +17,14 @@ typedef struct {
 
 #define TIDAL_CLI_COMMANDS(XX)                                                   \
   XX("version", tidal_cli_version, "print the version")                          \
-  XX("wordcount", tidal_cli_wordcount, "count words of files or of the bundled corpus") \
-  XX("wasm", tidal_cli_wasm, "compile, inspect and run WebAssembly operator modules")
+  XX("columnar", tidal_cli_columnar, "encode/decode/inspect columnar batches")   \
+  XX("wasm", tidal_cli_wasm, "compile, inspect and run WebAssembly operator modules") \
+  XX("wordcount", tidal_cli_wordcount, "count words of files or of the bundled corpus")
 
 int tidal_cli_version(int argc, char **argv);
-int tidal_cli_wordcount(int argc, char **argv);
+int tidal_cli_columnar(int argc, char **argv);
 int tidal_cli_wasm(int argc, char **argv);
+int tidal_cli_wordcount(int argc, char **argv);
 /* `tidal wasm run` (cli_wasm_run.c), dispatched by tidal_cli_wasm. */
 int tidal_cli_wasm_run(int argc, char **argv);
 

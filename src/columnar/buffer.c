@@ -22,7 +22,9 @@ void tidal_buffer_reset(tidal_buffer *b) {
 
 int tidal_buffer_reserve(tidal_buffer *b, size_t extra) {
   size_t need;
-  if (b->cap - b->len >= extra) return 0;
+  /* After a successful reserve data is never NULL, even for extra == 0: callers form
+     data + len before copying, and NULL + 0 is undefined behaviour (found by the fuzzer). */
+  if (b->cap - b->len >= extra && b->data) return 0;
   if (!tidal__add_ok(b->len, extra, &need)) return TIDAL_ENOMEM;
   size_t ncap = b->cap < 64 ? 64 : b->cap;
   while (ncap < need) {

@@ -15,14 +15,7 @@
 **     applied in time order, so the total emitted at t counts exactly the rows at times <= t.
 */
 #include "dataflow/count_table.h"
-/* The engine's internals, only for stream_schema/stream_dataflow below: tidal_stream_schema and
-   tidal_stream_dataflow are declared in tidal/dataflow.h but not defined by the engine yet.
-   TODO: call the public functions once they exist. */
-#include "dataflow/dataflow_int.h"
 #include "tidal/count.h"
-
-static const tidal_schema *stream_schema(const tidal_stream *s) { return s->schema; }
-static tidal_dataflow *stream_dataflow(const tidal_stream *s) { return s->df; }
 
 typedef struct pending {
   uint64_t time;      /* the batch's time */
@@ -101,12 +94,14 @@ static int apply_running(count_state *st, tidal_op *op, uint64_t t, const tidal_
   return 0;
 }
 
-/* CHANGES mode, after every batch of t was applied: one row per changed key. */
+/* CHANGES mode, after every batch of t was applied: one row per key whose total changed (a key
+   whose diffs at t cancel out is skipped). */
 static int emit_changes(count_state *st, tidal_op *op, uint64_t t) {
   tidal__count_table *tb = &st->table;
   size_t limit = tidal_op_batch_bytes(op);
   for (size_t i = 0; i < tb->nchanged; i++) {
     size_t e = tb->changed[i], klen;
+    if (tb->entries[e].total == tb->changed_old[i]) continue;
     const char *key = tidal__count_table_key(tb, e, &klen);
     TIDAL_RETURN_IF_ERROR(tidal_builder_push_str_i64(st->out, key, klen, tb->entries[e].total));
     if (TIDAL_UNLIKELY((i & 1023) == 1023) && tidal_builder_bytes(st->out) >= limit)
@@ -189,11 +184,11 @@ static bool is_str_i64(const tidal_schema *s) {
 
 int tidal_count(tidal_stream *in, const char *name, tidal_pact pact, tidal_count_mode mode,
                 tidal_stream **out) {
-  const tidal_schema *schema = stream_schema(in);
+  const tidal_schema *schema = tidal_stream_schema(in);
   if (!is_str_i64(schema)) return TIDAL_EMISMATCH;
   if (pact.kind != TIDAL_PACT_PIPELINE && pact.kind != TIDAL_PACT_EXCHANGE) return TIDAL_EINVAL;
   if (mode != TIDAL_COUNT_CHANGES && mode != TIDAL_COUNT_RUNNING) return TIDAL_EINVAL;
-  tidal_dataflow *df = stream_dataflow(in);
+  tidal_dataflow *df = tidal_stream_dataflow(in);
   const tidal_allocator *alloc = tidal_worker_allocator(tidal_dataflow_worker(df));
   tidal_op_builder *b;
   TIDAL_RETURN_IF_ERROR(tidal_op_builder_new(df, name ? name : "count", &b));

@@ -32,6 +32,7 @@ void tidal__count_table_reset(tidal__count_table *t) {
   tidal__free(t->alloc, t->offs, t->ecap * sizeof(uint64_t));
   tidal__free(t->alloc, t->arena, t->arena_cap);
   tidal__free(t->alloc, t->changed, t->changed_cap * sizeof(uint32_t));
+  tidal__free(t->alloc, t->changed_old, t->changed_cap * sizeof(int64_t));
   memset(t, 0, sizeof *t);
 }
 
@@ -115,8 +116,9 @@ int64_t tidal__count_table_insert(tidal__count_table *t, const uint8_t *key, siz
 }
 
 int64_t tidal__count_table_find(const tidal__count_table *t, const void *key, size_t n) {
-  uint64_t h = tidal__count_hash(key, n), k0, k1;
-  tidal__count_pack(key, n, &k0, &k1);
+  uint64_t k[2];
+  tidal__count_key(key, n, (const uint8_t *)key + n, k);
+  uint64_t h = tidal__count_hash_k(key, n, k), k0 = k[0], k1 = k[1];
   size_t mask = t->icap - 1, i = (size_t)h & mask;
   for (;;) {
     uint64_t slot = t->index[i];
@@ -135,10 +137,21 @@ int64_t tidal__count_table_find(const tidal__count_table *t, const void *key, si
 int tidal__count_table_mark_grow(tidal__count_table *t) {
   size_t ncap = t->changed_cap ? t->changed_cap * 2 : 256;
   if (ncap < t->nchanged + 1) ncap = t->nchanged + 1;
-  uint32_t *nc = tidal__realloc(t->alloc, t->changed, t->changed_cap * sizeof(uint32_t),
-                                ncap * sizeof(uint32_t));
-  if (!nc) return TIDAL_ENOMEM;
+  /* New arrays for both, so that a failure leaves the table untouched. */
+  uint32_t *nc = tidal__alloc(t->alloc, ncap * sizeof(uint32_t));
+  int64_t *no = nc ? tidal__alloc(t->alloc, ncap * sizeof(int64_t)) : NULL;
+  if (!no) {
+    tidal__free(t->alloc, nc, ncap * sizeof(uint32_t));
+    return TIDAL_ENOMEM;
+  }
+  if (t->nchanged) {
+    memcpy(nc, t->changed, t->nchanged * sizeof(uint32_t));
+    memcpy(no, t->changed_old, t->nchanged * sizeof(int64_t));
+  }
+  tidal__free(t->alloc, t->changed, t->changed_cap * sizeof(uint32_t));
+  tidal__free(t->alloc, t->changed_old, t->changed_cap * sizeof(int64_t));
   t->changed = nc;
+  t->changed_old = no;
   t->changed_cap = ncap;
   return 0;
 }
@@ -185,15 +198,16 @@ static inline __attribute__((always_inline)) const uint8_t *key_at(
 
 static inline __attribute__((always_inline)) int add_core(
     tidal__count_table *t, const uint8_t *const *keys, const uint32_t *lens, const uint64_t *ends,
-    uint64_t first, const uint8_t *bytes, size_t n, const int64_t *diffs, int64_t *totals,
-    bool track) {
-  uint64_t h[RING];
+    uint64_t first, const uint8_t *bytes, size_t n, const uint8_t *limit, const int64_t *diffs,
+    int64_t *totals, bool track) {
+  uint64_t h[RING], k[RING][2];
   for (size_t i = 0; i < n + AHEAD1; i++) {
     size_t mask = t->icap - 1;
     if (i < n) {
       size_t kn;
       const uint8_t *kp = key_at(keys, lens, ends, first, bytes, i, &kn);
-      uint64_t hh = tidal__count_hash(kp, kn);
+      tidal__count_key(kp, kn, limit, k[i % RING]);
+      uint64_t hh = tidal__count_hash_k(kp, kn, k[i % RING]);
       h[i % RING] = hh;
       __builtin_prefetch(&t->index[(size_t)hh & mask]);
     }
@@ -207,12 +221,12 @@ static inline __attribute__((always_inline)) int add_core(
       size_t j = i - AHEAD1, kn;
       const uint8_t *kp = key_at(keys, lens, ends, first, bytes, j, &kn);
       if (TIDAL_UNLIKELY(kn > UINT32_MAX)) return TIDAL_ERANGE;
-      int64_t e = tidal__count_table_upsert(t, kp, kn, h[j % RING]);
+      int64_t e = tidal__count_table_upsert_k(t, kp, kn, h[j % RING], k[j % RING]);
       if (TIDAL_UNLIKELY(e < 0)) return TIDAL_ENOMEM;
+      if (track) TIDAL_RETURN_IF_ERROR(tidal__count_table_mark(t, (size_t)e));
       tidal__count_entry *en = &t->entries[e];
       en->total += diffs ? diffs[j] : 1;
       if (totals) totals[j] = en->total;
-      if (track) TIDAL_RETURN_IF_ERROR(tidal__count_table_mark(t, (size_t)e));
     }
   }
   return 0;
@@ -221,11 +235,12 @@ static inline __attribute__((always_inline)) int add_core(
 int tidal__count_table_add(tidal__count_table *t, const uint64_t *ends, uint64_t first,
                            const uint8_t *bytes, size_t n, const int64_t *diffs, int64_t *totals,
                            bool track) {
-  return add_core(t, NULL, NULL, ends, first, bytes, n, diffs, totals, track);
+  if (n == 0) return 0;
+  return add_core(t, NULL, NULL, ends, first, bytes, n, bytes + ends[n - 1], diffs, totals, track);
 }
 
 int tidal__count_table_add_ptrs(tidal__count_table *t, const uint8_t *const *keys,
-                                const uint32_t *lens, size_t n, const int64_t *diffs,
-                                int64_t *totals, bool track) {
-  return add_core(t, keys, lens, NULL, 0, NULL, n, diffs, totals, track);
+                                const uint32_t *lens, size_t n, const uint8_t *limit,
+                                const int64_t *diffs, int64_t *totals, bool track) {
+  return add_core(t, keys, lens, NULL, 0, NULL, n, limit, diffs, totals, track);
 }

@@ -10,8 +10,8 @@
 **     32 bits of the key's hash (the tag) and the entry number + 1 (0 = empty). 100k keys need a
 **     2 MiB index, 4x less than slots holding the entries themselves;
 **   - every key's bytes in one growable arena; keys of at most 16 bytes are also kept packed in
-**     the entry (two overlapping 8-byte loads, as xxh3 reads short inputs) so that comparing
-**     them touches neither the arena nor memcmp;
+**     the entry (zero-padded to 16 bytes) so that comparing them touches neither the arena nor
+**     memcmp, and is free of branches on the length;
 **   - batched lookups (tidal__count_table_add) hash a group of keys first and prefetch their
 **     index slots, then their entries, so that the misses of a group overlap.
 ** No allocation per record: a new key appends to the arena and the entry array (amortized
@@ -23,7 +23,8 @@
 **     hashes to h, placed by linear probing from h & (icap - 1).
 **   - entry e's key is arena[off .. off + len) where off is the sum of the lengths of the keys
 **     inserted before it (kept in entry.off); keys are never removed or moved in the arena.
-**   - entry.mark == epoch exactly when the entry's number is in changed[0 .. nchanged).
+**   - entry.mark == epoch exactly when the entry's number is in changed[0 .. nchanged), and
+**     changed_old[i] is the total entry changed[i] had when it was first marked.
 **
 ** Not thread-safe: one table per worker.
 */
@@ -35,8 +36,12 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 typedef struct tidal__count_entry {
-  uint64_t k0;    /* packed key, first word (see tidal__count_pack) */
+  uint64_t k0;    /* packed key, first word (see tidal__count_key) */
   uint64_t k1;    /* packed key, second word; for keys longer than 16 bytes, bytes 0..7 */
   int64_t total;  /* running total */
   uint32_t len;   /* key length in bytes */
@@ -54,6 +59,8 @@ typedef struct tidal__count_table {
   size_t arena_len;             /* bytes in use */
   size_t arena_cap;             /* bytes allocated */
   uint32_t *changed;            /* owned: entries changed since the last drain */
+  int64_t *changed_old;         /* owned: changed_old[i] = total of changed[i] before the drain
+                                   period (so that a key whose diffs cancel can be skipped) */
   size_t nchanged;              /* entries in use */
   size_t changed_cap;           /* entries allocated */
   uint32_t epoch;               /* current change mark, never 0 */
@@ -66,39 +73,68 @@ int tidal__count_table_init(tidal__count_table *t, const tidal_allocator *alloc,
 /* Free everything; the table must be initialized again before reuse. NULL-safe. */
 void tidal__count_table_reset(tidal__count_table *t);
 
-/* The hash every user of the table uses for key bytes (inline xxh3). */
-static inline uint64_t tidal__count_hash(const void *p, size_t n) { return XXH3_64bits(p, n); }
-
 static inline uint64_t tidal__load64(const uint8_t *p) {
   uint64_t v;
   memcpy(&v, p, 8);
   return v;
 }
-static inline uint32_t tidal__load32(const uint8_t *p) {
-  uint32_t v;
-  memcpy(&v, p, 4);
-  return v;
-}
+
+/* 16 bytes of 0xff then 16 of 0: loading 16 bytes at offset 16 - n gives a mask of n bytes. */
+static const uint8_t tidal__count_mask_src[32] = {
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0};
 
 /*
-** Pack a key into two words such that, for a given length, equal packs mean equal keys: 8..16
-** bytes: the first and the last 8 bytes (overlapping); 4..7: the first and last 4 in k0; 1..3:
-** bytes 0, n/2 and n-1; longer than 16: k0 = the first 8 bytes and k1 = the last 8 (a filter
-** only: longer keys are compared with memcmp). Reads only p[0..n).
+** The packed form of a key, k[0..2): for n <= 16, its bytes zero-padded to 16 (so that, with the
+** length, equal packs mean equal keys); for longer keys, the first and the last 8 bytes (a filter
+** only: they are then compared with memcmp). `limit` bounds what may be read: when p + 16 <= limit
+** the 16 bytes are loaded and masked with no branch on n (word lengths are random, and a
+** mispredicted branch per word cost more than the loads); otherwise the exact bytes are copied.
 */
-static inline void tidal__count_pack(const uint8_t *p, size_t n, uint64_t *k0, uint64_t *k1) {
-  if (n >= 8) {
-    *k0 = tidal__load64(p);
-    *k1 = tidal__load64(p + n - 8);
-  } else if (n >= 4) {
-    *k0 = (uint64_t)tidal__load32(p) | (uint64_t)tidal__load32(p + n - 4) << 32;
-    *k1 = 0;
-  } else if (n > 0) {
-    *k0 = (uint64_t)p[0] | (uint64_t)p[n >> 1] << 8 | (uint64_t)p[n - 1] << 16;
-    *k1 = 0;
+static inline __attribute__((always_inline)) void tidal__count_key(const uint8_t *p, size_t n,
+                                                                   const uint8_t *limit,
+                                                                   uint64_t k[2]) {
+  if (TIDAL_LIKELY(n <= 16)) {
+    if (TIDAL_LIKELY((size_t)(limit - p) >= 16)) {
+#if defined(__SSE2__)
+      __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+      __m128i m = _mm_loadu_si128((const __m128i *)(const void *)(tidal__count_mask_src + 16 - n));
+      _mm_storeu_si128((__m128i *)(void *)k, _mm_and_si128(v, m));
+#else
+      uint8_t b[16];
+      memcpy(b, p, 16);
+      for (size_t i = 0; i < 16; i++) b[i] &= tidal__count_mask_src[16 - n + i];
+      memcpy(k, b, 16);
+#endif
+    } else {
+      k[0] = k[1] = 0;
+      if (n) memcpy(k, p, n);
+    }
   } else {
-    *k0 = *k1 = 0;
+    k[0] = tidal__load64(p);
+    k[1] = tidal__load64(p + n - 8);
   }
+}
+
+/* The hash of a key from its pack: keys of at most 16 bytes hash their 16 padded bytes with the
+   length as the seed (xxh3 of a fixed length: one code path), longer keys hash their bytes. */
+static inline __attribute__((always_inline)) uint64_t tidal__count_hash_k(const uint8_t *p,
+                                                                          size_t n,
+                                                                          const uint64_t k[2]) {
+  return n <= 16 ? XXH3_64bits_withSeed(k, 16, (XXH64_hash_t)n) : XXH3_64bits(p, n);
+}
+
+/* The hash every user of the table (and the word-count exchange) uses for key bytes p[0..n);
+   bytes up to `limit` may be read (p + n when nothing beyond the key is known readable). */
+static inline __attribute__((always_inline)) uint64_t tidal__count_hash_lim(const void *p,
+                                                                            size_t n,
+                                                                            const void *limit) {
+  uint64_t k[2];
+  tidal__count_key(p, n, limit, k);
+  return tidal__count_hash_k(p, n, k);
+}
+static inline uint64_t tidal__count_hash(const void *p, size_t n) {
+  return tidal__count_hash_lim(p, n, (const uint8_t *)p + n);
 }
 
 /* Insert a key known to be absent (out of line: may grow). Returns the new entry's number, or
@@ -106,12 +142,10 @@ static inline void tidal__count_pack(const uint8_t *p, size_t n, uint64_t *k0, u
 int64_t tidal__count_table_insert(tidal__count_table *t, const uint8_t *key, size_t n, uint64_t h,
                                   uint64_t k0, uint64_t k1);
 
-/* The entry number of `key` (h = tidal__count_hash(key, n)), inserted with total 0 when absent;
-   -1 only on OOM (table unchanged). */
-static inline __attribute__((always_inline)) int64_t tidal__count_table_upsert(
-    tidal__count_table *t, const uint8_t *key, size_t n, uint64_t h) {
-  uint64_t k0, k1;
-  tidal__count_pack(key, n, &k0, &k1);
+/* The entry number of the key with pack k (tidal__count_key) and hash h, inserted with total 0
+   when absent; -1 only on OOM (table unchanged). */
+static inline __attribute__((always_inline)) int64_t tidal__count_table_upsert_k(
+    tidal__count_table *t, const uint8_t *key, size_t n, uint64_t h, const uint64_t k[2]) {
   size_t mask = t->icap - 1, i = (size_t)h & mask;
   uint32_t tag = (uint32_t)(h >> 32);
   for (;;) {
@@ -120,13 +154,22 @@ static inline __attribute__((always_inline)) int64_t tidal__count_table_upsert(
     if ((uint32_t)(slot >> 32) == tag) {
       size_t e = (uint32_t)slot - 1;
       const tidal__count_entry *en = &t->entries[e];
-      if (en->k0 == k0 && en->k1 == k1 && en->len == n &&
+      if (en->k0 == k[0] && en->k1 == k[1] && en->len == n &&
           (n <= 16 || memcmp(t->arena + t->offs[e], key, n) == 0))
         return (int64_t)e;
     }
     i = (i + 1) & mask;
   }
-  return tidal__count_table_insert(t, key, n, h, k0, k1);
+  return tidal__count_table_insert(t, key, n, h, k[0], k[1]);
+}
+
+/* The entry number of `key` (with h = tidal__count_hash(key, n)), inserted with total 0 when
+   absent; -1 only on OOM (table unchanged). */
+static inline int64_t tidal__count_table_upsert(tidal__count_table *t, const uint8_t *key, size_t n,
+                                                uint64_t h) {
+  uint64_t k[2];
+  tidal__count_key(key, n, key + n, k);
+  return tidal__count_table_upsert_k(t, key, n, h, k);
 }
 
 /* The entry number of `key`, or -1 when absent. */
@@ -139,7 +182,8 @@ static inline const char *tidal__count_table_key(const tidal__count_table *t, si
   return (const char *)t->arena + t->offs[e];
 }
 
-/* Record that entry e changed (once per drain). Errors: TIDAL_ENOMEM. */
+/* Record that entry e is about to change (once per drain; call it before changing the total, so
+   that its old total is remembered). Errors: TIDAL_ENOMEM (nothing recorded). */
 int tidal__count_table_mark_grow(tidal__count_table *t);
 static inline int tidal__count_table_mark(tidal__count_table *t, size_t e) {
   tidal__count_entry *en = &t->entries[e];
@@ -147,6 +191,7 @@ static inline int tidal__count_table_mark(tidal__count_table *t, size_t e) {
   if (TIDAL_UNLIKELY(t->nchanged == t->changed_cap))
     TIDAL_RETURN_IF_ERROR(tidal__count_table_mark_grow(t));
   en->mark = t->epoch;
+  t->changed_old[t->nchanged] = en->total;
   t->changed[t->nchanged++] = (uint32_t)e;
   return 0;
 }
@@ -159,7 +204,7 @@ void tidal__count_table_clear_changed(tidal__count_table *t);
 ** of key i, where key i is bytes[start_i .. ends[i]) with start_0 = first and start_i =
 ** ends[i-1] (a columnar string column's bounds when first = 0). When totals is non-NULL,
 ** totals[i] receives the key's running total after row i. When track is true, every touched
-** entry is put in the changed set. Bounds must be valid (non-decreasing, within bytes): callers
+** entry is put in the changed set (with its total from before the first touch). Bounds must be valid (non-decreasing, within bytes): callers
 ** pass validated batches. Errors: TIDAL_ENOMEM, TIDAL_ERANGE (a key over 4 GiB), after rows before the failing one were applied.
 */
 int tidal__count_table_add(tidal__count_table *t, const uint64_t *ends, uint64_t first,
@@ -167,9 +212,9 @@ int tidal__count_table_add(tidal__count_table *t, const uint64_t *ends, uint64_t
                            bool track);
 
 /* The same for keys given as pointers and lengths (keys[i][0 .. lens[i])), e.g. words found in
-   place in a text. */
+   place in a text, every byte below `limit` being readable. */
 int tidal__count_table_add_ptrs(tidal__count_table *t, const uint8_t *const *keys,
-                                const uint32_t *lens, size_t n, const int64_t *diffs,
-                                int64_t *totals, bool track);
+                                const uint32_t *lens, size_t n, const uint8_t *limit,
+                                const int64_t *diffs, int64_t *totals, bool track);
 
 #endif /* TIDAL_SRC_DATAFLOW_COUNT_TABLE_H */

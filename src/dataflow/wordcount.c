@@ -1,7 +1,8 @@
 /*
 ** wordcount.c: the word-count pipeline as a library function (tidal_wordcount_run in
 ** tidal/count.h): lines -> (line, 1) batches -> split into words -> optional stage -> exchange by
-** word -> count -> per-worker result tables -> one sorted batch of final totals.
+** word -> count -> per-worker result tables -> one sorted batch of final totals. Lines keep their
+** terminating '\n' (whitespace to the split), so a batch's bytes are one copy of the text.
 **
 ** Each worker owns a contiguous range of the text's lines (cut at '\n' boundaries), sends them as
 ** one batch per timestamp and steps until its probe on the count's output has passed that
@@ -13,14 +14,8 @@
 ** its total over all lines (the count emits exact totals at each completed time).
 */
 #include "dataflow/count_table.h"
-/* The engine's internals, only for stream_schema/stream_dataflow below: tidal_stream_schema and
-   tidal_stream_dataflow are declared in tidal/dataflow.h but not defined by the engine yet.
-   TODO: call the public functions once they exist. */
-#include "dataflow/dataflow_int.h"
 #include "dataflow/wordcount_split.h"
 #include "tidal/count.h"
-
-static const tidal_schema *stream_schema(const tidal_stream *s) { return s->schema; }
 
 /* Per-worker state, written only by that worker's thread during the run. */
 typedef struct wc_worker {
@@ -46,62 +41,226 @@ typedef struct wc_run {
 
 /* ---- split ---------------------------------------------------------------------------------- */
 
-/* Where the split writes: the reserved tails of the output builder's three slices. */
+/*
+** The split is a generic operator rather than a flat_map so that it can also do the exchange's
+** partitioning: with W <= SPLIT_MAX_PARTS workers it writes each word straight into the builder
+** of the worker that owns it (the engine's multiply-shift of word_hash) and sends one batch per
+** target. The exchange then finds every batch bound for a single worker and forwards it without
+** copying a row. If the formula ever differs, or a stage rewrites the words, the exchange simply
+** partitions again: correctness never depends on this.
+*/
+#define SPLIT_MAX_PARTS 16
+
+/* Where one target's words go: the reserved tails of its builder's three slices. */
+typedef struct split_part {
+  uint8_t *bytes;  /* next free byte of the bytes slice */
+  uint64_t *ends;  /* next free bound */
+  int64_t *diffs;  /* next free diff */
+  uint64_t off;    /* bytes slice length so far (the next word's start) */
+  uint64_t *ends0; /* first bound written by this call */
+} split_part;
+
 typedef struct split_out {
-  uint8_t *bytes;        /* next free byte of the bytes slice */
-  uint64_t *ends;        /* next free bound */
-  int64_t *diffs;        /* next free diff */
-  uint64_t off;          /* bytes slice length so far (the next word's start) */
-  int64_t diff;          /* the current line's diff */
-  const uint8_t *limit;  /* end of the input bytes: 16-byte over-reads must stay below it */
+  split_part part[SPLIT_MAX_PARTS]; /* one per target (only part[0] when not partitioning) */
+  uint32_t nparts;                  /* targets: W, or 1 */
+  int64_t diff;                     /* the current line's diff */
+  const uint8_t *limit;             /* end of the input bytes: 16-byte over-reads stay below */
 } split_out;
 
-static inline __attribute__((always_inline)) int put_word(void *ctx, const uint8_t *w, size_t n) {
+static inline __attribute__((always_inline)) void put_to(split_part *p, const uint8_t *w,
+                                                         size_t n, int64_t diff,
+                                                         const uint8_t *limit) {
+  /* Most words are short: copy 16 bytes at once when both sides have room (each output
+     reserved 16 bytes of slack), else an exact memcpy. */
+  if (n <= 16 && w + 16 <= limit) memcpy(p->bytes, w, 16);
+  else memcpy(p->bytes, w, n);
+  p->bytes += n;
+  p->off += n;
+  *p->ends++ = p->off;
+  *p->diffs++ = diff;
+}
+
+static inline __attribute__((always_inline)) int put_one(void *ctx, const uint8_t *w, size_t n) {
   split_out *o = ctx;
-  /* Most words are short: copy 16 bytes at once when both sides have room (the output reserved
-     16 bytes of slack), else an exact memcpy. */
-  if (n <= 16 && w + 16 <= o->limit) memcpy(o->bytes, w, 16);
-  else memcpy(o->bytes, w, n);
-  o->bytes += n;
-  o->off += n;
-  *o->ends++ = o->off;
-  *o->diffs++ = o->diff;
+  put_to(&o->part[0], w, n, o->diff, o->limit);
   return 0;
 }
 
-static int split_cb(void *ud, uint64_t time, const tidal_batch_view *in, tidal_builder *out,
-                    tidal_error *err) {
-  (void)time;
-  wc_worker *ws = ud;
+static inline __attribute__((always_inline)) int put_part(void *ctx, const uint8_t *w, size_t n) {
+  split_out *o = ctx;
+  uint64_t h = tidal__count_hash_lim(w, n, o->limit);
+  uint32_t k = (uint32_t)(((unsigned __int128)h * o->nparts) >> 64);
+  put_to(&o->part[k], w, n, o->diff, o->limit);
+  return 0;
+}
+
+typedef struct split_state {
+  wc_worker *ws;                          /* borrowed: this worker's counters */
+  const void *sending;                    /* bounds slice of the batch being sent, or NULL */
+  size_t sending_rows;                    /* its rows */
+  uint32_t sending_target;                /* the one worker all its rows belong to */
+  tidal_schema *schema;                   /* owned reference: (string, i64) */
+  tidal_builder *out[SPLIT_MAX_PARTS];    /* owned: one per target */
+  uint32_t nparts;                        /* builders in use */
+  const tidal_allocator *alloc;           /* borrowed */
+} split_state;
+
+/*
+** The exchange hash of word rows (the same as the split's partitioning hash): the count table's
+** own hash, xxh3, inlined rather than called through libxxhash per row.
+**
+** Shortcut: when ud is the split's state and the view is the very batch the split is sending at
+** this moment (the engine partitions synchronously inside tidal_op_send; identity is checked by
+** the batch's bounds pointer and row count, unique while the batch lives), every row is known to
+** belong to one worker, so each row gets a representative hash of that worker instead of being
+** hashed again. Any other batch (a stage's output, a deferred partition) is hashed row by row.
+*/
+static void word_hash(void *ud, const tidal_batch_view *v, uint64_t *h) {
+  const struct split_state *st = ud;
+  if (st && st->sending && st->sending == v->slices[0].data && st->sending_rows == v->rows) {
+    /* The least h with (h * W) >> 64 == target: ceil(target * 2^64 / W). */
+    uint32_t peers = st->nparts;
+    uint64_t rep = (uint64_t)((((unsigned __int128)st->sending_target << 64) + peers - 1) / peers);
+    TIDAL_DCHECK((uint32_t)(((unsigned __int128)rep * peers) >> 64) == st->sending_target);
+#ifdef TIDAL_DEBUG
+    /* Debug builds check the claim: every row's own hash maps to the target. */
+    const uint64_t *e = v->slices[0].data;
+    const uint8_t *by = v->slices[1].data;
+    for (size_t r = 0, s0 = 0; r < v->rows; s0 = e[r], r++) {
+      uint64_t hh = tidal__count_hash_lim(by + s0, (size_t)(e[r] - s0), by + e[v->rows - 1]);
+      TIDAL_DCHECK((uint32_t)(((unsigned __int128)hh * peers) >> 64) == st->sending_target);
+      (void)hh;
+    }
+#endif
+    for (size_t r = 0; r < v->rows; r++) h[r] = rep;
+    return;
+  }
+  const uint64_t *ends = v->slices[0].data;
+  const uint8_t *bytes = v->slices[1].data;
+  uint64_t start = 0;
+  for (size_t r = 0; r < v->rows; r++) {
+    h[r] = tidal__count_hash_lim(bytes + start, (size_t)(ends[r] - start), bytes + ends[v->rows - 1]);
+    start = ends[r];
+  }
+}
+
+static void split_destroy(void *ud) {
+  split_state *st = ud;
+  for (uint32_t k = 0; k < SPLIT_MAX_PARTS; k++) tidal_builder_free(st->out[k]);
+  tidal_schema_unref(st->schema);
+  tidal__free(st->alloc, st, sizeof *st);
+}
+
+/* Split one batch of lines into the builders. */
+static int split_batch(split_state *st, const tidal_batch_view *in) {
   size_t rows = in->rows;
   const uint64_t *lends = in->slices[0].data;
   const uint8_t *lbytes = in->slices[1].data;
   const int64_t *ldiffs = in->slices[2].data;
   size_t nbytes = in->slices[1].len;
-  /* A line of L bytes has at most (L + 1) / 2 words. */
+  /* A line of L bytes has at most (L + 1) / 2 words; any one target may get all of them. */
   size_t maxw = nbytes / 2 + rows;
-  tidal_buffer *bo = tidal_builder_slice(out, 0), *by = tidal_builder_slice(out, 1),
-               *dv = tidal_builder_slice(out, 2);
-  int rc = tidal_buffer_reserve(bo, maxw * 8);
-  if (rc == 0) rc = tidal_buffer_reserve(by, nbytes + 16);
-  if (rc == 0) rc = tidal_buffer_reserve(dv, maxw * 8);
-  if (rc < 0) return tidal_error_set(err, rc, "split: reserving output: %s", tidal_strerror(rc));
-  split_out o = {by->data + by->len, (uint64_t *)(void *)(bo->data + bo->len),
-                 (int64_t *)(void *)(dv->data + dv->len), by->len, 0, lbytes + nbytes};
-  uint64_t *ends0 = o.ends;
-  uint64_t start = 0;
-  for (size_t r = 0; r < rows; r++) {
-    o.diff = ldiffs[r];
-    tidal__split_words(lbytes + start, (size_t)(lends[r] - start), put_word, &o);
-    start = lends[r];
+  split_out o;
+  o.nparts = st->nparts;
+  o.limit = lbytes + nbytes;
+  for (uint32_t k = 0; k < st->nparts; k++) {
+    tidal_buffer *bo = tidal_builder_slice(st->out[k], 0), *by = tidal_builder_slice(st->out[k], 1),
+                 *dv = tidal_builder_slice(st->out[k], 2);
+    TIDAL_RETURN_IF_ERROR(tidal_buffer_reserve(bo, maxw * 8));
+    TIDAL_RETURN_IF_ERROR(tidal_buffer_reserve(by, nbytes + 16));
+    TIDAL_RETURN_IF_ERROR(tidal_buffer_reserve(dv, maxw * 8));
+    split_part *p = &o.part[k];
+    p->bytes = by->data + by->len;
+    p->ends = p->ends0 = (uint64_t *)(void *)(bo->data + bo->len);
+    p->diffs = (int64_t *)(void *)(dv->data + dv->len);
+    p->off = by->len;
   }
-  size_t nw = (size_t)(o.ends - ends0);
-  bo->len += nw * 8;
-  dv->len += nw * 8;
-  by->len = (size_t)o.off;
-  tidal_builder_add_rows(out, nw);
-  ws->words += nw;
+  /* When every line has the same diff and every non-empty line but the last ends in whitespace,
+     no word spans two lines of the concatenated bytes: split them in one go (the driver's lines
+     keep their '\n'). Otherwise line by line. */
+  bool whole = rows > 0;
+  for (size_t r = 0, st0 = 0; whole && r < rows; st0 = lends[r], r++)
+    whole = ldiffs[r] == ldiffs[0] &&
+            (r + 1 == rows || lends[r] == st0 || tidal__is_ws(lbytes[lends[r] - 1]));
+  if (whole) {
+    o.diff = ldiffs[0];
+    size_t n = (size_t)lends[rows - 1];
+    if (o.nparts == 1) tidal__split_words(lbytes, n, put_one, &o);
+    else tidal__split_words(lbytes, n, put_part, &o);
+  } else {
+    uint64_t start = 0;
+    for (size_t r = 0; r < rows; r++) {
+      o.diff = ldiffs[r];
+      const uint8_t *line = lbytes + start;
+      size_t n = (size_t)(lends[r] - start);
+      if (o.nparts == 1) tidal__split_words(line, n, put_one, &o);
+      else tidal__split_words(line, n, put_part, &o);
+      start = lends[r];
+    }
+  }
+  for (uint32_t k = 0; k < st->nparts; k++) {
+    split_part *p = &o.part[k];
+    size_t nw = (size_t)(p->ends - p->ends0);
+    tidal_builder_slice(st->out[k], 0)->len += nw * 8;
+    tidal_builder_slice(st->out[k], 2)->len += nw * 8;
+    tidal_builder_slice(st->out[k], 1)->len = (size_t)p->off;
+    tidal_builder_add_rows(st->out[k], nw);
+    st->ws->words += nw;
+  }
   return 0;
+}
+
+static int split_logic(tidal_op *op, void *ud, tidal_error *err) {
+  split_state *st = ud;
+  if (!st->out[0]) {
+    uint32_t peers = tidal_op_peers(op);
+    st->nparts = peers <= SPLIT_MAX_PARTS ? peers : 1;
+    for (uint32_t k = 0; k < st->nparts; k++) {
+      int rc = tidal_builder_new(st->schema, st->alloc, &st->out[k]);
+      if (rc < 0) return tidal_error_set(err, rc, "split: creating builders: %s", tidal_strerror(rc));
+    }
+  }
+  uint64_t t;
+  tidal_batch *b;
+  while (tidal_op_next(op, 0, &t, &b)) {
+    int rc = split_batch(st, tidal_batch_view_of(b));
+    if (rc < 0) return tidal_error_set(err, rc, "split: reserving output: %s", tidal_strerror(rc));
+    for (uint32_t k = 0; k < st->nparts; k++) {
+      size_t n = tidal_builder_rows(st->out[k]);
+      if (n == 0) continue;
+      tidal_batch *ob;
+      rc = tidal_batch_from_builder(st->out[k], &ob);
+      if (rc < 0) return tidal_error_set(err, rc, "split: %s", tidal_strerror(rc));
+      /* Tag it for word_hash only when it is partitioned (all its rows belong to worker k). */
+      st->sending = st->nparts > 1 ? tidal_batch_view_of(ob)->slices[0].data : NULL;
+      st->sending_rows = n;
+      st->sending_target = k;
+      rc = tidal_op_send(op, 0, t, ob);
+      st->sending = NULL;
+      if (rc < 0) return tidal_error_set(err, rc, "split: sending words: %s", tidal_strerror(rc));
+    }
+  }
+  return 0;
+}
+
+/* Add the split operator reading `lines`; *out is its (word, diff) stream and *state its state
+   (owned by the operator; for word_hash's shortcut). */
+static int add_split(tidal_stream *lines, wc_worker *ws, tidal_schema *schema,
+                     const tidal_allocator *alloc, tidal_stream **out, split_state **state) {
+  tidal_op_builder *b;
+  TIDAL_RETURN_IF_ERROR(tidal_op_builder_new(tidal_stream_dataflow(lines), "split", &b));
+  int rc = tidal_op_builder_add_input(b, lines, tidal_pact_pipeline(), NULL);
+  if (rc == 0) rc = tidal_op_builder_add_output(b, schema, out, NULL);
+  split_state *st = rc == 0 ? tidal__calloc(alloc, sizeof *st) : NULL;
+  if (!st) {
+    tidal_op_builder_free(b);
+    return rc < 0 ? rc : TIDAL_ENOMEM;
+  }
+  st->ws = ws;
+  st->schema = tidal_schema_ref(schema);
+  st->alloc = alloc;
+  *state = st;
+  return tidal_op_builder_build(b, split_logic, st, split_destroy);
 }
 
 /* ---- collect -------------------------------------------------------------------------------- */
@@ -150,6 +309,38 @@ static size_t line_start(const char *text, size_t len, size_t p) {
   return nl ? (size_t)(nl - text) + 1 : len;
 }
 
+/*
+** Fill the (empty) builder b with the next round's lines of text[*pos .. hi): lines_per_round
+** lines, or whole lines until batch_bytes is reached. Each line keeps its '\n' (the last line of
+** the range may have none), so the batch's bytes slice is one copy of the text (one memcpy, no
+** per-line copy) and the split can treat it as one text. Every line's diff is 1.
+*/
+static int fill_lines(tidal_builder *b, const char *text, size_t *pos, size_t hi,
+                      const tidal_wordcount_opts *o, size_t *nlines) {
+  tidal_buffer *bo = tidal_builder_slice(b, 0), *by = tidal_builder_slice(b, 1),
+               *dv = tidal_builder_slice(b, 2);
+  size_t start = *pos, p = start, n = 0;
+  while (p < hi) {
+    const char *nl = memchr(text + p, '\n', hi - p);
+    p = nl ? (size_t)(nl - text) + 1 : hi;
+    if (bo->cap - bo->len < 8) TIDAL_RETURN_IF_ERROR(tidal_buffer_reserve(bo, 8 * 4096));
+    uint64_t end = (uint64_t)(p - start);
+    tidal_buffer_append_unsafe(bo, &end, 8);
+    n++;
+    if (o->lines_per_round ? n == o->lines_per_round : p - start >= o->batch_bytes) break;
+  }
+  TIDAL_RETURN_IF_ERROR(tidal_buffer_reserve(by, p - start));
+  TIDAL_RETURN_IF_ERROR(tidal_buffer_reserve(dv, n * 8));
+  tidal_buffer_append_unsafe(by, text + start, p - start);
+  int64_t *d = (int64_t *)(void *)(dv->data + dv->len);
+  for (size_t i = 0; i < n; i++) d[i] = 1;
+  dv->len += n * 8;
+  tidal_builder_add_rows(b, n);
+  *pos = p;
+  *nlines = n;
+  return 0;
+}
+
 static int wc_build(tidal_worker *w, void *ud, tidal_error *err) {
   wc_run *run = ud;
   const tidal_wordcount_opts *o = run->opts;
@@ -165,16 +356,20 @@ static int wc_build(tidal_worker *w, void *ud, tidal_error *err) {
   tidal_probe *probe;
   TIDAL_RETURN_IF_ERROR(tidal_dataflow_new(w, &df));
   TIDAL_RETURN_IF_ERROR(tidal_input_new(df, run->schema, &in, &lines));
-  TIDAL_RETURN_IF_ERROR(tidal_flat_map(lines, "split", run->schema, split_cb, ws, &words));
+  split_state *split;
+  TIDAL_RETURN_IF_ERROR(
+      add_split(lines, ws, run->schema, tidal_worker_allocator(w), &words, &split));
   staged = words;
   if (o->stage) {
     rc = o->stage(o->stage_ud, words, &staged, err);
     if (rc < 0) return rc;
-    if (!staged || !tidal_schema_equal(stream_schema(staged), run->schema))
+    if (!staged || !tidal_schema_equal(tidal_stream_schema(staged), run->schema))
       return tidal_error_set(err, TIDAL_EMISMATCH,
                              "word count: the stage's output stream is not " TIDAL_WORDCOUNT_SCHEMA);
   }
-  rc = tidal_count(staged, "count", tidal_pact_exchange_field(0), o->mode, &counts);
+  /* The shortcut applies only when the split feeds the exchange directly. */
+  tidal_pact pact = tidal_pact_exchange_fn(word_hash, staged == words ? split : NULL);
+  rc = tidal_count(staged, "count", pact, o->mode, &counts);
   if (rc < 0) return tidal_error_set(err, rc, "word count: adding the count: %s", tidal_strerror(rc));
   TIDAL_RETURN_IF_ERROR(tidal_sink(counts, "collect", collect_cb, ws));
   TIDAL_RETURN_IF_ERROR(tidal_probe_new(counts, &probe));
@@ -188,18 +383,8 @@ static int wc_build(tidal_worker *w, void *ud, tidal_error *err) {
   size_t pos = lo;
   uint64_t round = 0;
   while (pos < hi && rc == 0) {
-    size_t nlines = 0;
-    while (pos < hi) {
-      const char *p = run->text + pos, *nl = memchr(p, '\n', hi - pos);
-      size_t n = nl ? (size_t)(nl - p) : hi - pos;
-      rc = tidal_builder_push_str_i64(b, p, n, 1);
-      if (rc < 0) break;
-      pos += n + (nl != NULL);
-      nlines++;
-      if (o->lines_per_round ? nlines == o->lines_per_round
-                             : tidal_builder_bytes(b) >= o->batch_bytes)
-        break;
-    }
+    size_t nlines;
+    rc = fill_lines(b, run->text, &pos, hi, o, &nlines);
     if (rc < 0) break;
     ws->lines += nlines;
     rc = tidal_input_send_builder(in, b);

@@ -9,10 +9,14 @@
 **   into place; a crash mid-compile leaves at most a tmp-* directory, never a broken entry.
 ** - Compiles of one key are serialized by flock on <key>.lock (across threads and processes);
 **   whoever gets the lock second finds the entry and compiles nothing.
+** - The wasm-v1 directory belongs to the current user and is not group/world-writable (its objects
+**   are dlopen'd), or nothing is loaded from it.
 ** - Tools run by fork/exec with an argument vector (no shell), in their own process group, with
 **   address-space, CPU-time and file-size limits and a wall-clock timeout that kills the group.
 */
 #include "wasm/wasm_int.h"
+
+#if TIDAL_ENABLE_WASM /* otherwise disabled.c provides TIDAL_ENOSYS stubs */
 
 #include <fcntl.h>
 #include <signal.h>
@@ -318,6 +322,13 @@ int tidal__wasm_compile(const tidal__wasm_tools *tools, const uint8_t *bytes, si
   if (snprintf(dir, sizeof dir, "%s/wasm-v1", tools->cache_dir) >= (int)sizeof dir)
     return tidal_error_set(err, TIDAL_EINVAL, "cache directory path too long");
   TIDAL_RETURN_IF_ERROR(mkdirs(dir, err));
+  /* Objects in here get dlopen'd: refuse a directory someone else could write to. */
+  struct stat sb;
+  if (stat(dir, &sb) != 0 || sb.st_uid != geteuid() || (sb.st_mode & 022))
+    return tidal_error_set(err, TIDAL_EIO,
+                           "cache directory '%s' is not private (it must belong to this user and "
+                           "not be writable by group or others)",
+                           dir);
   snprintf(final, sizeof final, "%s/%s.so", dir, key);
   snprintf(lock, sizeof lock, "%s/%s.lock", dir, key);
   if (!force && access(final, R_OK) == 0) goto found;
@@ -343,3 +354,5 @@ found:
   if (!*so_path) return tidal_error_set(err, TIDAL_ENOMEM, "out of memory");
   return 0;
 }
+
+#endif /* TIDAL_ENABLE_WASM */

@@ -17,6 +17,8 @@
 */
 #include "wasm/wasm_int.h"
 
+#if TIDAL_ENABLE_WASM /* otherwise disabled.c provides TIDAL_ENOSYS stubs */
+
 #include <signal.h>
 #include <time.h>
 
@@ -194,3 +196,5 @@ void tidal_wasm_engine_free(tidal_wasm_engine *e) {
   pthread_mutex_destroy(&e->mu);
   engine_release(e);
 }
+
+#endif /* TIDAL_ENABLE_WASM */

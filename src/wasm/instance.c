@@ -13,6 +13,8 @@
 */
 #include "wasm/wasm_int.h"
 
+#if TIDAL_ENABLE_WASM /* otherwise disabled.c provides TIDAL_ENOSYS stubs */
+
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -84,9 +86,9 @@ static int trap_error(tidal_wasm_instance *in, int code, const char *what, tidal
                            "module '%s': %s: guest exceeded its %u ms deadline and was stopped "
                            "(instance discarded)",
                            mod_name(m), what, atomic_load(&in->slot.deadline_ms));
-  if (code == TIDAL__TRAP_NOMEM)
-    return tidal_error_set(err, TIDAL_ENOMEM, "module '%s': %s: out of memory in the WASM runtime",
-                           mod_name(m), what);
+  if (code == TIDAL__TRAP_NOMEM || code == TIDAL__TRAP_THREAD)
+    return tidal_error_set(err, TIDAL_ENOMEM, "module '%s': %s: %s", mod_name(m), what,
+                           tidal__rt_trap_name(code));
   return tidal_error_set(err, TIDAL_ETRAP, "module '%s': %s trapped: %s (instance discarded)",
                          mod_name(m), what, tidal__rt_trap_name(code));
 }
@@ -217,7 +219,7 @@ int tidal_wasm_instance_call_raw(tidal_wasm_instance *in, size_t op, uint32_t pt
   if (op >= m->info.n_operators)
     return tidal_error_set(err, TIDAL_EINVAL, "module '%s': no operator #%zu", mod_name(m), op);
   uint64_t r = 0;
-  int code = tidal__rt_call(&in->ctx, TIDAL__CALL_II_I64, m->op_fns[op].fn, in->z, ptr, len, &r);
+  int code = tidal__rt_call_op(&in->ctx, m->op_fns[op].fn, in->z, ptr, len, &r);
   if (TIDAL_UNLIKELY(code != 0)) {
     char what[160];
     snprintf(what, sizeof what, "operator '%s'", m->ops[op].name);
@@ -674,3 +676,5 @@ int tidal_wasm_module_load_file(tidal_wasm_engine *e, const char *path, tidal_wa
   tidal__free(a, buf, len ? len : 1);
   return rc;
 }
+
+#endif /* TIDAL_ENABLE_WASM */

@@ -22,6 +22,8 @@
 */
 #include "wasm/wasm_int.h"
 
+#if TIDAL_ENABLE_WASM /* otherwise disabled.c provides TIDAL_ENOSYS stubs */
+
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/mman.h>
@@ -37,7 +39,7 @@
 #define STACK_SLACK ((uintptr_t)4 << 20)
 #define ALTSTACK_MIN ((size_t)16 << 10)
 #define ALTSTACK_SIZE ((size_t)64 << 10)
-#define EXCEPTION_MAX 256u
+#define EXCEPTION_MAX 64u /* exceptions are refused by the check; keep static TLS small */
 
 /* Per-thread trap state. Only its own thread (and signal handlers on it) touches it. */
 typedef struct {
@@ -215,6 +217,41 @@ int tidal__rt_call(tidal__wasm_ctx *ctx, tidal__wasm_call_kind kind, void (*fn)(
         *ret = ((uint64_t (*)(void *, uint32_t, uint32_t))fn)(inst, a, b);
         break;
     }
+    atomic_signal_fence(memory_order_seq_cst);
+    t->in_guest = 0;
+  }
+  t->depth--;
+  t->jb = prev_jb;
+  t->ctx = prev_ctx;
+  if (slot) {
+    uint64_t seq = atomic_load_explicit(&slot->seq, memory_order_relaxed);
+    atomic_store_explicit(&slot->seq, seq + 1, memory_order_release);
+  }
+  return code;
+}
+
+/* The operator call, the hot path: tidal__rt_call without the dispatch on the call kind. */
+int tidal__rt_call_op(tidal__wasm_ctx *ctx, void (*fn)(void), void *inst, uint32_t a, uint32_t b,
+                      uint64_t *ret) {
+  rt_thread *t = &tl;
+  if (TIDAL_UNLIKELY(!t->ready) && thread_init(t) != 0) return TIDAL__TRAP_THREAD;
+  tidal__wasm_slot *slot = ctx->slot;
+  if (slot) {
+    uint64_t seq = atomic_load_explicit(&slot->seq, memory_order_relaxed);
+    atomic_store_explicit(&slot->thread, t->self, memory_order_relaxed);
+    atomic_store_explicit(&slot->seq, seq + 1, memory_order_release);
+  }
+  sigjmp_buf jb;
+  sigjmp_buf *prev_jb = t->jb;
+  tidal__wasm_ctx *prev_ctx = t->ctx;
+  t->jb = &jb;
+  t->ctx = ctx;
+  t->depth++;
+  int code = sigsetjmp(jb, 0);
+  if (code == 0) {
+    t->in_guest = 1;
+    atomic_signal_fence(memory_order_seq_cst);
+    *ret = ((uint64_t (*)(void *, uint32_t, uint32_t))fn)(inst, a, b);
     atomic_signal_fence(memory_order_seq_cst);
     t->in_guest = 0;
   }
@@ -462,3 +499,5 @@ static const tidal_allocator *table_alloc(void) {
 
 DEFINE_TABLE(funcref, wasm_rt_funcref_t, wasm_rt_funcref_null_value)
 DEFINE_TABLE(externref, wasm_rt_externref_t, wasm_rt_externref_null_value)
+
+#endif /* TIDAL_ENABLE_WASM */

@@ -158,6 +158,9 @@ int tidal__rt_watchdog_signal(void);
 /* Run fn inside the trap guard. Returns 0 or a trap code (wasm_rt_trap_t or TIDAL__TRAP_*). */
 int tidal__rt_call(tidal__wasm_ctx *ctx, tidal__wasm_call_kind kind, void (*fn)(void), void *inst,
                    uint32_t a, uint32_t b, uint64_t *ret);
+/* The same for an operator export, (i32, i32) -> i64, without the dispatch (the hot path). */
+int tidal__rt_call_op(tidal__wasm_ctx *ctx, void (*fn)(void), void *inst, uint32_t a, uint32_t b,
+                      uint64_t *ret);
 /* Host code called from a guest (an import) brackets itself with these. */
 int tidal__rt_host_enter(void);
 void tidal__rt_host_leave(int saved);

@@ -95,7 +95,9 @@ export function encode(schema, rows) {
 }
 
 // ---- decoding: validate like an untrusted reader, then rebuild rows ----
-export function unframe(bytes, n) {
+// Options (for tests of lenient readers): padding: false skips the zero-padding check,
+// trailing: false allows bytes after the last slice.
+export function unframe(bytes, n, { padding = true, trailing = true } = {}) {
   const fail = (m) => { throw new Error(`decode: ${m}`); };
   if (bytes.length % 8) fail(`length ${bytes.length} not a multiple of 8`);
   if (bytes.length < 8) fail("no header");
@@ -109,11 +111,11 @@ export function unframe(bytes, n) {
   for (let k = 0; k < n; k++) {
     const end = w(k + 1);
     if (end < start || end > bytes.length) fail(`slice ${k}: end ${end} outside [${start}, ${bytes.length}]`);
-    for (let p = end; p < ((end + 7) & ~7); p++) if (bytes[p] !== 0) fail(`slice ${k}: non-zero padding`);
+    if (padding) for (let p = end; p < ((end + 7) & ~7); p++) if (bytes[p] !== 0) fail(`slice ${k}: non-zero padding`);
     slices.push(bytes.subarray(start, end));
     start = (end + 7) & ~7;
   }
-  if (start !== bytes.length) fail(`trailing bytes after the last slice (${start} of ${bytes.length})`);
+  if (trailing && start !== bytes.length) fail(`trailing bytes after the last slice (${start} of ${bytes.length})`);
   return slices;
 }
 
@@ -164,9 +166,9 @@ function decolumn(t, slices, at) { // returns [values, next slice index]
   return [v, at + 2];
 }
 
-export function decode(schema, bytes) {
+export function decode(schema, bytes, opts = {}) {
   const t = parseSchema(schema);
-  const slices = unframe(bytes, nslices(t));
+  const slices = unframe(bytes, nslices(t), opts);
   const [rows, at] = decolumn(t, slices, 0);
   if (t.kind !== "tuple" && t.kind !== "struct") return rows;
   if (at !== slices.length) throw new Error("decode: internal slice count");
