@@ -1,8 +1,9 @@
 /*
 ** cli_wordcount.c: `tidal wordcount [-w W] [--top N] [--batch-bytes B] [--lines-per-round L]
 ** [--wasm M.wasm:EXPORT[:MODE]] [FILE...]`: count the words of the files (or of the bundled
-** corpus) with the word-count pipeline (tidal_wordcount_run) on W workers, and print `word<TAB>count` lines: every word sorted
-** by word (byte order), or with --top N the N most frequent (ties broken by word).
+** corpus) with the word-count pipeline (tidal_wordcount_run) on W workers, and print
+** `word<TAB>count` lines: every word sorted by word (byte order), or with --top N the N most
+** frequent (ties broken by word).
 **
 ** The bundled corpus is found at $TIDAL_CORPUS, else <directory of the tidal binary>/../corpus/
 ** words.txt (the repository layout: build/tidal), else ./corpus/words.txt.
