@@ -455,10 +455,10 @@ int tidal_wasm_runner_run(tidal_wasm_runner *r, uint64_t time, tidal_batch *in, 
   tidal_error e;
   e.msg[0] = '\0';
   int rc;
-  if (!tidal_schema_equal(tidal_batch_schema(in), r->in_schema)) {
+  const tidal_schema *bs = tidal_batch_schema(in);
+  if (bs != r->in_schema && !tidal_schema_equal(bs, r->in_schema)) {
     rc = tidal_error_set(&e, TIDAL_EMISMATCH, "batch of schema %s given to an operator of %s",
-                         tidal_schema_text(tidal_batch_schema(in)),
-                         tidal_schema_text(r->in_schema));
+                         tidal_schema_text(bs), tidal_schema_text(r->in_schema));
     return fail_call(r, time, rc, &e, err);
   }
   size_t rows = tidal_batch_rows(in);
