@@ -605,3 +605,34 @@ TEST(runner_oom_sweep_every_mode) {
   tidal_wasm_module_free(m);
   tidal_wasm_engine_free(e);
 }
+
+TEST(init_config_reaches_the_guest_and_its_failure_is_reported) {
+  tidal_wasm_engine *e = wt_engine();
+  tidal_wasm_module *m = wt_load(e, "ok"); /* tidal_init fails on the config "fail" */
+  tidal_schema *s = schema("(string, i64)");
+  const char *rows[] = {"[\"a\", 1]"};
+  tidal_batch *in = json_batch(s, rows, 1), *out = NULL;
+  tidal_wasm_op_config cfg;
+  tidal_wasm_op_config_init(&cfg);
+  cfg.init = "fail";
+  cfg.init_len = 4;
+  tidal_wasm_runner *r;
+  tidal_error err;
+  CHECK_OK(tidal_wasm_runner_new(m, "echo", s, &cfg, NULL, NULL, &r, &err));
+  CHECK_ERR(tidal_wasm_runner_run(r, 3, in, &out, &err), TIDAL_EGUEST);
+  check_msg(&err, "ok.wasm", "echo", 3, "tidal_init failed");
+  /* Still failing on the next batch (a fresh instance, the same config), never crashing. */
+  CHECK_ERR(tidal_wasm_runner_run(r, 4, in, &out, &err), TIDAL_EGUEST);
+  tidal_wasm_runner_free(r);
+  cfg.init = "fine";
+  CHECK_OK(tidal_wasm_runner_new(m, "echo", s, &cfg, NULL, NULL, &r, &err));
+  CHECK_OK(tidal_wasm_runner_run(r, 5, in, &out, &err));
+  char buf[64];
+  CHECK_STR(row_json(out, 0, buf, sizeof buf), "[\"a\",1]");
+  tidal_batch_unref(out);
+  tidal_wasm_runner_free(r);
+  tidal_batch_unref(in);
+  tidal_schema_unref(s);
+  tidal_wasm_module_free(m);
+  tidal_wasm_engine_free(e);
+}
