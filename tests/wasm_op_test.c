@@ -312,24 +312,32 @@ static void expect_fail(tidal_wasm_engine *e, const char *mod, const char *exp, 
   tidal_wasm_module_free(m);
 }
 
-TEST(trap_out_of_bounds) {
-  tidal_wasm_engine *e = wt_engine();
-  expect_fail(e, "traps", "oob_load", TIDAL_WASM_MAP, NULL, "u64", TIDAL_ETRAP,
-              "trapped: out of bounds memory access");
-  expect_fail(e, "traps", "oob_store", TIDAL_WASM_MAP, NULL, "u64", TIDAL_ETRAP,
-              "trapped: out of bounds memory access");
-  tidal_wasm_engine_free(e);
-}
+/* One hostile guest per test: the error, then a healthy guest on the same thread. */
+#define HOSTILE_TEST(name, mod, exp, mode, code, cause)                                            \
+  TEST(name) {                                                                                     \
+    tidal_wasm_engine *e = wt_engine();                                                            \
+    expect_fail(e, mod, exp, mode, NULL, "u64", code, cause);                                      \
+    tidal_wasm_engine_free(e);                                                                     \
+  }
 
-TEST(trap_unreachable_div0_stack_overflow) {
-  tidal_wasm_engine *e = wt_engine();
-  expect_fail(e, "traps", "unreachable", TIDAL_WASM_MAP, NULL, "u64", TIDAL_ETRAP, "unreachable");
-  expect_fail(e, "op_hostile", "div0", TIDAL_WASM_MAP, NULL, "u64", TIDAL_ETRAP,
-              "integer divide by zero");
-  expect_fail(e, "op_hostile", "recurse", TIDAL_WASM_FLAT_MAP, NULL, "u64", TIDAL_ETRAP,
-              "call stack exhausted");
-  tidal_wasm_engine_free(e);
-}
+HOSTILE_TEST(trap_out_of_bounds_load, "traps", "oob_load", TIDAL_WASM_MAP, TIDAL_ETRAP,
+             "trapped: out of bounds memory access")
+HOSTILE_TEST(trap_out_of_bounds_store, "traps", "oob_store", TIDAL_WASM_MAP, TIDAL_ETRAP,
+             "trapped: out of bounds memory access")
+HOSTILE_TEST(trap_unreachable, "traps", "unreachable", TIDAL_WASM_MAP, TIDAL_ETRAP,
+             "trapped: unreachable")
+HOSTILE_TEST(trap_divide_by_zero, "op_hostile", "div0", TIDAL_WASM_MAP, TIDAL_ETRAP,
+             "trapped: integer divide by zero")
+HOSTILE_TEST(trap_stack_overflow, "op_hostile", "recurse", TIDAL_WASM_FLAT_MAP, TIDAL_ETRAP,
+             "trapped: call stack exhausted")
+HOSTILE_TEST(output_outside_memory, "op_hostile", "outside", TIDAL_WASM_MAP, TIDAL_ERANGE,
+             "outside the guest memory")
+HOSTILE_TEST(output_not_8_aligned, "op_hostile", "unaligned", TIDAL_WASM_FLAT_MAP, TIDAL_EGUEST,
+             "not 8-aligned")
+HOSTILE_TEST(output_fails_validation, "op_hostile", "bad_bytes", TIDAL_WASM_MAP, TIDAL_ECORRUPT,
+             "not a valid encoding of u64: slice 0")
+HOSTILE_TEST(guest_reported_error_quotes_tidal_last_error, "op_hostile", "fail", TIDAL_WASM_MAP,
+             TIDAL_EGUEST, "the operator failed on purpose")
 
 TEST(infinite_loop_hits_the_deadline) {
   tidal_wasm_engine *e = wt_engine_with(0, 50, NULL);
@@ -345,19 +353,6 @@ TEST(memory_growth_bomb_stops_at_the_cap) {
      valid encoding. */
   expect_fail(e, "traps", "grow_bomb", TIDAL_WASM_MAP, NULL, "u64", TIDAL_ECORRUPT,
               "not a valid encoding of u64");
-  tidal_wasm_engine_free(e);
-}
-
-TEST(bad_output_ranges_and_bytes) {
-  tidal_wasm_engine *e = wt_engine();
-  expect_fail(e, "op_hostile", "outside", TIDAL_WASM_MAP, NULL, "u64", TIDAL_ERANGE,
-              "outside the guest memory");
-  expect_fail(e, "op_hostile", "unaligned", TIDAL_WASM_FLAT_MAP, NULL, "u64", TIDAL_EGUEST,
-              "not 8-aligned");
-  expect_fail(e, "op_hostile", "bad_bytes", TIDAL_WASM_MAP, NULL, "u64", TIDAL_ECORRUPT,
-              "not a valid encoding of u64");
-  expect_fail(e, "op_hostile", "fail", TIDAL_WASM_MAP, NULL, "u64", TIDAL_EGUEST,
-              "the operator failed on purpose");
   tidal_wasm_engine_free(e);
 }
 
@@ -409,32 +404,47 @@ TEST(update_with_wrong_row_count) {
   tidal_wasm_engine_free(e);
 }
 
-TEST(refused_modules_never_reach_an_operator) {
+/* A refused module never loads (so no operator can use it); the host then runs a good one. */
+static void refuse_module(const uint8_t *bytes, size_t len, const char *name, const char *why) {
   tidal_wasm_engine *e = wt_engine();
-  struct {
-    const char *name, *msg;
-  } bad[] = {{"bad_import", "import"}, {"simd", "SIMD"}, {"missing_export", "tidal_"}};
-  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    char p[1024];
-    tidal_wasm_module *m = NULL;
-    tidal_error err;
-    CHECK_ERR(tidal_wasm_module_load_file(e, wt_path(bad[i].name, p, sizeof p), &m, &err),
-              TIDAL_EWASM);
-    if (!strstr(err.msg, bad[i].msg)) TEST_FAIL("'%s' not in: %s", bad[i].msg, err.msg);
-    CHECK(m == NULL);
-  }
-  /* A truncated module (every prefix of the first 64 bytes, and the full minus one byte). */
+  tidal_wasm_module *m = NULL;
+  tidal_error err;
+  CHECK_ERR(tidal_wasm_module_load(e, bytes, len, name, &m, &err), TIDAL_EWASM);
+  CHECK(m == NULL);
+  if (!strstr(err.msg, why)) TEST_FAIL("'%s' not in: %s", why, err.msg);
+  printf("  %s: %s\n", name, err.msg);
+  m = wt_load(e, "op_hostile");
+  tidal_schema *s = schema("u64");
+  tidal_wasm_runner *r = runner(m, "echo", s, TIDAL_WASM_MAP, NULL);
+  tidal_batch *in = u64_batch(s, 2, 1), *out = NULL;
+  CHECK_OK(tidal_wasm_runner_run(r, 0, in, &out, &err));
+  CHECK_EQ_INT(tidal_batch_rows(out), 2);
+  tidal_batch_unref(out);
+  tidal_batch_unref(in);
+  tidal_wasm_runner_free(r);
+  tidal_schema_unref(s);
+  tidal_wasm_module_free(m);
+  tidal_wasm_engine_free(e);
+}
+
+static void refuse_test_module(const char *name, const char *why) {
+  size_t len;
+  uint8_t *bytes = wt_read(name, &len);
+  refuse_module(bytes, len, name, why);
+  free(bytes);
+}
+
+TEST(module_with_forbidden_import) { refuse_test_module("bad_import", "import"); }
+TEST(module_with_simd) { refuse_test_module("simd", "SIMD"); }
+TEST(module_missing_exports) { refuse_test_module("missing_export", "tidal_"); }
+
+TEST(module_truncated) {
   size_t len;
   uint8_t *bytes = wt_read("op_hostile", &len);
   size_t cuts[] = {0, 4, 8, 9, 20, 40, len / 2, len - 1};
-  for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
-    tidal_wasm_module *m = NULL;
-    tidal_error err;
-    CHECK_ERR(tidal_wasm_module_load(e, bytes, cuts[i], "cut.wasm", &m, &err), TIDAL_EWASM);
-    CHECK(m == NULL && err.msg[0]);
-  }
+  for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++)
+    refuse_module(bytes, cuts[i], "cut.wasm", "");
   free(bytes);
-  tidal_wasm_engine_free(e);
 }
 
 /* ---- instances: reuse, state, replacement ----------------------------------------------------- */
