@@ -362,8 +362,7 @@ static int write_raw(const void *ud, uint8_t *dst, size_t len) {
   return 0;
 }
 
-static int rows_error(tidal_wasm_runner *r, size_t got, size_t want, tidal_error *e) {
-  (void)r;
+static int rows_error(const tidal_wasm_runner *r, size_t got, size_t want, tidal_error *e) {
   return tidal_error_set(e, TIDAL_EGUEST,
                          "the output has %zu rows but the input had %zu (mode %s requires the "
                          "same number of rows)",
