@@ -545,28 +545,31 @@ TIDAL_API uint32_t tidal_tracker_node_outputs(const tidal_tracker *t, uint32_t n
 /// flight (+ produced, - consumed). Takes effect at the next tidal_tracker_propagate. Counts may go
 /// transiently negative (views lag reality, spec §6).
 /// Returns: 0. Errors: TIDAL_EINVAL (no such location, named in the message: locations that came
-/// from the network are validated here), TIDAL_ENOMEM. Nothing is queued on error.
+/// from the network are validated here; nothing is queued), TIDAL_ENOMEM (the update is lost, so
+/// the tracker is marked unusable: every later propagate fails).
 TIDAL_API int tidal_tracker_update(tidal_tracker *t, tidal_location loc, const tidal_time *time,
                                    int64_t diff, tidal_error *err);
 /// Queue every entry of a progress batch (same depth) as one atomic group: every location is
 /// validated first. The batch is borrowed for the call and not modified.
-/// Returns: 0. Errors: TIDAL_EINVAL (some location does not exist), TIDAL_ENOMEM; nothing is
-/// queued on error.
+/// Returns: 0. Errors: TIDAL_EINVAL (some location does not exist; nothing is queued),
+/// TIDAL_ENOMEM (part of the batch may be queued: the tracker is marked unusable, as for
+/// tidal_tracker_update).
 TIDAL_API int tidal_tracker_update_batch(tidal_tracker *t, const tidal_progress_batch *batch,
                                          tidal_error *err);
 /// Queue n updates from a plain array (e.g. a received progress message) as one atomic group:
 /// every location is validated first. `updates` is borrowed for the call. Since: 0.1 (added after
 /// the first header; additive).
-/// Returns: 0. Errors: TIDAL_EINVAL (some location does not exist, named in the message),
-/// TIDAL_ENOMEM; nothing is queued on error.
+/// Returns: 0. Errors: TIDAL_EINVAL (some location does not exist, named in the message; nothing
+/// is queued), TIDAL_ENOMEM (as tidal_tracker_update_batch).
 TIDAL_API int tidal_tracker_update_many(tidal_tracker *t, const tidal_progress_update *updates,
                                         size_t n, tidal_error *err);
 /// Fold the queued updates into the pointstamp frontiers and spread the implied changes through the
 /// graph in time order (§4). Afterwards every target's frontier (tidal_tracker_target_frontier)
 /// equals the minimal elements of { s(t) : count(l, t) > 0, s a path summary from l to it };
 /// the changes are appended to tidal_tracker_pushed and tidal_tracker_output_changes.
-/// Returns: 0. Errors: TIDAL_ENOMEM (the tracker's state is then inconsistent and every later
-/// propagate fails: stop the dataflow and free it).
+/// Returns: 0. Errors: TIDAL_ENOMEM, now or after an earlier failed update or propagate (the
+/// tracker's state is then inconsistent and every later propagate fails: stop the dataflow and
+/// free it).
 TIDAL_API int tidal_tracker_propagate(tidal_tracker *t, tidal_error *err);
 
 /// ±1 changes to target implication frontiers (input frontiers) made by propagate, keyed by

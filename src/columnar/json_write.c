@@ -48,7 +48,9 @@ static int put_float(tidal_buffer *o, double d, bool is32) {
   ** never farther from d than rounding to p digits, so "reads back" is monotone in p and a
   ** binary search over 1..17 (f32: 1..9, which always suffice) needs at most 5 conversions.
   */
-  char tmp[40];
+  /* "%.17g" needs at most 24 bytes plus ".0"; the size only quiets gcc's -Wformat-truncation,
+     which cannot see that the precision stays within 1..17 at -O0. */
+  char tmp[320];
   int lo = 1, hi = is32 ? 9 : 17;
   while (lo < hi) {
     int mid = (lo + hi) / 2;

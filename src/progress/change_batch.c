@@ -21,10 +21,7 @@ static inline int pu_cmp(const tidal_progress_update *a, const tidal_progress_up
 #define PU_LESS(a, b, d) (pu_cmp((a), (b), (d)) < 0)
 TIDAL__DEFINE_SORT(sort_progress_updates, tidal_progress_update, PU_LESS)
 
-/* Should an append trigger compaction? Timely's maintain_bounds rule. */
-static inline bool needs_compaction(size_t len, size_t clean) {
-  return len > 32 && clean <= len / 2;
-}
+#define needs_compaction tidal__needs_compaction
 
 /* ---- keyed by time ---------------------------------------------------------------------- */
 
@@ -184,21 +181,6 @@ int tidal_progress_batch_update(tidal_progress_batch *b, tidal_location loc, con
   u->time = *t;
   u->diff = diff;
   if (needs_compaction(b->len, b->clean)) tidal_progress_batch_compact(b);
-  return 0;
-}
-
-int tidal__progress_batch_push(tidal_progress_batch *b, tidal_location loc, const tidal_time *t,
-                               int64_t diff) {
-  if (tidal__progress_reserve(b->alloc, (void **)&b->updates, &b->cap, b->len + 1,
-                              sizeof *b->updates) < 0)
-    return TIDAL_ENOMEM;
-  tidal_progress_update *u = &b->updates[b->len++];
-  memset(&u->loc, 0, sizeof u->loc);
-  u->loc.node = loc.node;
-  u->loc.port = loc.port;
-  u->loc.is_source = loc.is_source;
-  u->time = *t;
-  u->diff = diff;
   return 0;
 }
 

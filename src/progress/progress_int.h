@@ -139,9 +139,41 @@ static inline int tidal__progress_oom(tidal_error *err, const char *what) {
 /*
 ** Append to a progress batch without the automatic compaction of tidal_progress_batch_update:
 ** for a producer that compacts once itself when done (the tracker's pushed batch). Returns 0 or
-** TIDAL_ENOMEM (batch unchanged).
+** TIDAL_ENOMEM (batch unchanged). Inline: it is on the propagation hot path.
 */
-int tidal__progress_batch_push(tidal_progress_batch *b, tidal_location loc, const tidal_time *t,
-                               int64_t diff);
+static inline int tidal__progress_batch_push(tidal_progress_batch *b, tidal_location loc,
+                                             const tidal_time *t, int64_t diff) {
+  if (TIDAL_UNLIKELY(b->len == b->cap) &&
+      tidal__progress_reserve(b->alloc, (void **)&b->updates, &b->cap, b->len + 1,
+                              sizeof *b->updates) < 0)
+    return TIDAL_ENOMEM;
+  tidal_progress_update *u = &b->updates[b->len++];
+  memset(&u->loc, 0, sizeof u->loc); /* padding too: batches may be compared bytewise */
+  u->loc.node = loc.node;
+  u->loc.port = loc.port;
+  u->loc.is_source = loc.is_source;
+  u->time = *t;
+  u->diff = diff;
+  return 0;
+}
+
+/* Timely's maintain_bounds rule: compact once len > 32 and at most half is clean. */
+static inline bool tidal__needs_compaction(size_t len, size_t clean) {
+  return len > 32 && clean <= len / 2;
+}
+
+/*
+** tidal_change_batch_update with the common case (room left) inline; same contract. Used inside
+** mutable antichains, where every propagation step appends a few entries.
+*/
+static inline int tidal__change_batch_push(tidal_change_batch *b, const tidal_time *t,
+                                           int64_t diff, tidal_error *err) {
+  if (TIDAL_UNLIKELY(b->len == b->cap)) return tidal_change_batch_update(b, t, diff, err);
+  b->updates[b->len].time = *t;
+  b->updates[b->len].diff = diff;
+  b->len++;
+  if (tidal__needs_compaction(b->len, b->clean)) tidal_change_batch_compact(b);
+  return 0;
+}
 
 #endif /* TIDAL_SRC_PROGRESS_INT_H */

@@ -10,8 +10,10 @@
 **   the minimal elements of { s(t) : count(l', t) > 0, s a path summary from l' to l };
 ** - total == sum over l of |pointstamps[l].frontier|, cap_counts[n] == the same sum over the
 **   sources of node n;
-** - pending, the heap and every mutable antichain's `changes` are empty (pushed and out_changes
-**   are the caller's to drain).
+** - no location is queued, the heap and every mutable antichain's `changes` are empty (pushed and
+**   out_changes are the caller's to drain).
+** Queued updates wait in one change batch per location (no global sort by location is needed to
+** group them), and `queued` lists the locations that have some, each once.
 ** Propagation order: the worklist is a min-heap on (time in the total order, location). Summaries
 ** never move time backwards, so everything that can change (t, l) is processed before it, and
 ** equal entries are summed before acting, which lets a retraction's -1 and +1 meet and cancel
@@ -46,8 +48,12 @@ void tidal_tracker_free(tidal_tracker *t) {
   }
   tidal__free(a, t->cap_counts, t->g.n_nodes * sizeof *t->cap_counts);
   tidal__free(a, t->heap, t->heap_cap * sizeof *t->heap);
-  tidal__free(a, t->scratch, t->scratch_cap * sizeof *t->scratch);
-  tidal_progress_batch_reset(&t->pending);
+  if (t->pend) {
+    for (uint32_t l = 0; l < nl; l++) tidal_change_batch_reset(&t->pend[l]);
+    tidal__free(a, t->pend, nl * sizeof *t->pend);
+  }
+  tidal__free(a, t->queued, nl * sizeof *t->queued);
+  tidal__free(a, t->is_queued, nl * sizeof *t->is_queued);
   tidal_progress_batch_reset(&t->pushed);
   tidal__layout_free(a, &t->g);
   tidal__free(a, t, sizeof *t);
@@ -72,20 +78,33 @@ static int no_such_location(tidal_error *err, tidal_location loc) {
                          loc.is_source ? "Source" : "Target", loc.node, loc.port);
 }
 
+/* Queue (l, time, diff) for a validated location. On OOM the tracker is marked broken: the update
+   is lost, so later frontiers could be wrong; every later propagate fails. */
+static int enqueue(tidal_tracker *t, uint32_t l, const tidal_time *time, int64_t diff,
+                   tidal_error *err) {
+  if (diff == 0) return 0;
+  if (tidal_change_batch_update(&t->pend[l], time, diff, err) < 0) {
+    t->broken = true;
+    return TIDAL_ENOMEM;
+  }
+  if (!t->is_queued[l]) {
+    t->is_queued[l] = 1;
+    t->queued[t->n_queued++] = l; /* capacity n_locs, each listed once */
+  }
+  return 0;
+}
+
 int tidal_tracker_update(tidal_tracker *t, tidal_location loc, const tidal_time *time,
                          int64_t diff, tidal_error *err) {
-  if (tidal__layout_index(&t->g, loc) == UINT32_MAX) return no_such_location(err, loc);
-  if (diff == 0) return 0;
-  return tidal_progress_batch_update(&t->pending, loc, time, diff, err);
+  uint32_t l = tidal__layout_index(&t->g, loc);
+  if (l == UINT32_MAX) return no_such_location(err, loc);
+  return enqueue(t, l, time, diff, err);
 }
 
 int tidal_tracker_update_batch(tidal_tracker *t, const tidal_progress_batch *batch,
                                tidal_error *err) {
   TIDAL_DCHECK(batch->depth == t->depth);
-  for (size_t i = 0; i < batch->len; i++)
-    if (tidal__layout_index(&t->g, batch->updates[i].loc) == UINT32_MAX)
-      return no_such_location(err, batch->updates[i].loc);
-  return tidal_progress_batch_extend(&t->pending, batch, err);
+  return tidal_tracker_update_many(t, batch->updates, batch->len, err);
 }
 
 int tidal_tracker_update_many(tidal_tracker *t, const tidal_progress_update *updates, size_t n,
@@ -93,20 +112,9 @@ int tidal_tracker_update_many(tidal_tracker *t, const tidal_progress_update *upd
   for (size_t i = 0; i < n; i++)
     if (tidal__layout_index(&t->g, updates[i].loc) == UINT32_MAX)
       return no_such_location(err, updates[i].loc);
-  size_t len0 = t->pending.len, clean0 = t->pending.clean;
-  for (size_t i = 0; i < n; i++) {
-    if (updates[i].diff == 0) continue;
-    if (tidal__progress_batch_push(&t->pending, updates[i].loc, &updates[i].time,
-                                   updates[i].diff) < 0) {
-      /* All or nothing: drop what this call appended. */
-      t->pending.len = len0;
-      t->pending.clean = clean0;
-      return tidal__progress_oom(err, "the tracker's pending updates");
-    }
-  }
-  /* Keep memory bounded as tidal_progress_batch_update would. */
-  if (t->pending.len > 32 && t->pending.clean <= t->pending.len / 2)
-    tidal_progress_batch_compact(&t->pending);
+  for (size_t i = 0; i < n; i++)
+    TIDAL_RETURN_IF_ERROR(enqueue(t, tidal__layout_index(&t->g, updates[i].loc), &updates[i].time,
+                                  updates[i].diff, err));
   return 0;
 }
 
@@ -154,18 +162,13 @@ static tidal__work heap_pop(tidal_tracker *t) {
 
 /* ---- propagation ------------------------------------------------------------------------ */
 
-/* Phase 1 for one location: fold its pending updates into its pointstamp frontier. */
-static int apply_pending(tidal_tracker *t, uint32_t l, const tidal_progress_update *u, size_t n,
-                         tidal_error *err) {
-  if (tidal__progress_reserve(t->alloc, (void **)&t->scratch, &t->scratch_cap, n,
-                              sizeof *t->scratch) < 0)
-    return tidal__progress_oom(err, "the tracker's scratch space");
-  for (size_t i = 0; i < n; i++) {
-    t->scratch[i].time = u[i].time;
-    t->scratch[i].diff = u[i].diff;
-  }
+/* Phase 1 for one location: fold its queued updates into its pointstamp frontier. */
+static int apply_pending(tidal_tracker *t, uint32_t l, tidal_error *err) {
+  tidal_change_batch *q = &t->pend[l];
+  tidal_change_batch_compact(q);
   tidal_mutable_antichain *m = &t->pointstamps[l];
-  TIDAL_RETURN_IF_ERROR(tidal_mutable_antichain_update_all(m, t->scratch, n, err));
+  TIDAL_RETURN_IF_ERROR(tidal_mutable_antichain_update_all(m, q->updates, q->len, err));
+  tidal_change_batch_clear(q);
   tidal_change_batch_compact(&m->changes);
   tidal_location loc = t->g.locs[l];
   for (size_t i = 0; i < m->changes.len; i++) {
@@ -236,17 +239,13 @@ static void check_invariants(const tidal_tracker *t) {
 #endif
 
 static int propagate(tidal_tracker *t, tidal_error *err) {
-  tidal_progress_batch *p = &t->pending;
-  tidal_progress_batch_compact(p);
-  for (size_t i = 0; i < p->len;) {
-    size_t j = i + 1;
-    while (j < p->len && tidal_location_cmp(&p->updates[j].loc, &p->updates[i].loc) == 0) j++;
-    uint32_t l = tidal__layout_index(&t->g, p->updates[i].loc);
-    TIDAL_DCHECK(l != UINT32_MAX); /* validated when queued */
-    TIDAL_RETURN_IF_ERROR(apply_pending(t, l, &p->updates[i], j - i, err));
-    i = j;
+  /* Each queued location once; the order does not matter, phase 2 orders the work by time. */
+  for (size_t i = 0; i < t->n_queued; i++) {
+    uint32_t l = t->queued[i];
+    t->is_queued[l] = 0;
+    TIDAL_RETURN_IF_ERROR(apply_pending(t, l, err));
   }
-  tidal_progress_batch_clear(p);
+  t->n_queued = 0;
   while (t->heap_len) {
     tidal__work w = heap_pop(t);
     t->work++;
@@ -318,7 +317,7 @@ int64_t tidal_tracker_capability_count(const tidal_tracker *t, uint32_t node) {
 }
 
 bool tidal_tracker_tracking_anything(const tidal_tracker *t) {
-  return t->total > 0 || t->pending.len > 0;
+  return t->total > 0 || t->n_queued > 0;
 }
 
 bool tidal_tracker_is_global(const tidal_tracker *t, tidal_location loc, const tidal_time *time) {
