@@ -647,3 +647,23 @@ TEST(wordcount_rejects_bad_options) {
   CHECK_EQ_INT(tidal_batch_rows(res.totals), 0);
   tidal_batch_unref(res.totals);
 }
+
+/* Out of memory anywhere in a word-count run (engine, split, count, collect, gather): the run
+   fails with TIDAL_ENOMEM and frees everything. One worker: the test allocator is not
+   thread-safe. */
+static int wordcount_oom_body(void *ud, const tidal_allocator *a) {
+  (void)ud;
+  const char *text = "the quick brown fox\njumps over the lazy dog\nthe end\n";
+  tidal_wordcount_opts o;
+  tidal_wordcount_opts_init(&o);
+  o.alloc = a;
+  o.lines_per_round = 1;
+  tidal_wordcount_result res;
+  int rc = tidal_wordcount_run(&o, text, strlen(text), &res, NULL);
+  if (rc < 0) return rc;
+  rc = tidal_batch_rows(res.totals) == 9 ? 0 : TIDAL_EINVAL;
+  tidal_batch_unref(res.totals);
+  return rc;
+}
+
+TEST(wordcount_oom_sweep) { CHECK(tidal_test_oom_sweep(wordcount_oom_body, NULL) > 10); }

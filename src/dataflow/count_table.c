@@ -214,8 +214,11 @@ static inline __attribute__((always_inline)) int add_core(
     if (i >= AHEAD1 - AHEAD2 && i - (AHEAD1 - AHEAD2) < n) {
       uint64_t hh = h[(i - (AHEAD1 - AHEAD2)) % RING];
       uint64_t slot = t->index[(size_t)hh & mask];
-      if (slot && (uint32_t)(slot >> 32) == (uint32_t)(hh >> 32))
-        __builtin_prefetch(&t->entries[(uint32_t)slot - 1], 1);
+      /* Branch-free (a data-dependent branch here mispredicted often): prefetch the entry the
+         home slot names, or entry 0 when it is empty; a tag mismatch only wastes the prefetch. */
+      uint32_t e = (uint32_t)slot;
+      e = e ? e - 1 : 0;
+      if (TIDAL_LIKELY(t->len > 0)) __builtin_prefetch(&t->entries[e], 1);
     }
     if (i >= AHEAD1) {
       size_t j = i - AHEAD1, kn;
