@@ -646,3 +646,57 @@ TEST(init_config_reaches_the_guest_and_its_failure_is_reported) {
   tidal_wasm_module_free(m);
   tidal_wasm_engine_free(e);
 }
+
+TEST(lower_swar_guest_agrees_with_plain_c_on_random_text) {
+  /* tests/wasm/lower_swar.c (bench_wasm_ops) lowercases 8 bytes at a time in place. */
+  tidal_wasm_engine *e = wt_engine();
+  tidal_wasm_module *m = wt_load(e, "lower_swar");
+  tidal_schema *s = schema("(string, i64)");
+  tidal_wasm_runner *r = runner(m, "lowercase", s, TIDAL_WASM_MAP, NULL);
+  uint64_t seed = 7;
+  tidal_builder *b;
+  CHECK_OK(tidal_builder_new(s, NULL, &b));
+  char w[64];
+  for (int i = 0; i < 3000; i++) {
+    size_t n = tidal_test_rand(&seed) % 40, k = 0;
+    while (k < n) {
+      uint64_t x = tidal_test_rand(&seed);
+      if (x % 7 == 0 && k + 2 <= n) { /* a two-byte UTF-8 character (U+00C0..U+00FF) */
+        w[k++] = (char)0xc3;
+        w[k++] = (char)(0x80 + (x >> 8) % 64);
+      } else {
+        w[k++] = (char)(0x20 + (x >> 8) % 95); /* every printable ASCII byte, '@' '[' '`' '{' too */
+      }
+    }
+    CHECK_OK(tidal_builder_push_str_i64(b, w, k, i));
+  }
+  tidal_batch *in, *out = NULL;
+  CHECK_OK(tidal_batch_from_builder(b, &in));
+  tidal_error err;
+  size_t nbytes = tidal_batch_view_of(in)->slices[1].len;
+  char *before = malloc(nbytes + 1);
+  memcpy(before, tidal_batch_view_of(in)->slices[1].data, nbytes);
+  CHECK_OK(tidal_wasm_runner_run(r, 0, in, &out, &err));
+  const tidal_batch_view *iv = tidal_batch_view_of(in), *ov = tidal_batch_view_of(out);
+  CHECK_EQ_INT(ov->rows, iv->rows);
+  for (size_t i = 0; i < iv->rows; i++) {
+    size_t n1, n2;
+    const char *a = tidal_view_str(iv, 0, i, &n1), *c = tidal_view_str(ov, 0, i, &n2);
+    CHECK_EQ_INT(n1, n2);
+    for (size_t j = 0; j < n1; j++) {
+      unsigned char x = (unsigned char)a[j];
+      CHECK_EQ_INT((unsigned char)c[j], x >= 'A' && x <= 'Z' ? x + 32 : x);
+    }
+    CHECK_EQ_INT(((const int64_t *)ov->slices[2].data)[i], (int64_t)i);
+  }
+  /* The input batch is untouched (the guest changed its own copy in guest memory). */
+  CHECK(memcmp(before, iv->slices[1].data, nbytes) == 0);
+  free(before);
+  tidal_batch_unref(out);
+  tidal_batch_unref(in);
+  tidal_builder_free(b);
+  tidal_wasm_runner_free(r);
+  tidal_schema_unref(s);
+  tidal_wasm_module_free(m);
+  tidal_wasm_engine_free(e);
+}

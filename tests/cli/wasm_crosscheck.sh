@@ -38,14 +38,18 @@ checks=(
   "tally tally (string,i64) update:1 u64 small.si empty.si utf8.si many.si"
   "split_words split_words (string,i64) flat_map (string,i64) small.si empty.si utf8.si many.si"
 )
+# The hand-written SWAR guest of bench_wasm_ops (in place in its input buffer).
+[ -f "$build/tests/wasm/lower_swar.wasm" ] &&
+  checks+=("$build/tests/wasm/lower_swar lowercase (string,i64) map (string,i64) small.si empty.si utf8.si many.si")
 [ -f "$G/tally_rs.wasm" ] && checks+=("tally_rs tally (string,i64) update:1 u64 small.si utf8.si many.si")
 
 # One Node process encodes every input, runs every guest and decodes every output.
 : > "$tmp/plan"
 for c in "${checks[@]}"; do
   read -r guest export schema mode oschema inputs <<< "$c"
+  case $guest in */*) wasm=$guest.wasm; guest=$(basename "$guest") ;; *) wasm=$G/$guest.wasm ;; esac
   for input in $inputs; do
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$G/$guest.wasm" "$export" "$schema" "$oschema" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$wasm" "$export" "$schema" "$oschema" \
       "$tmp/$input" "$tmp/$guest.$export.$input" >> "$tmp/plan"
   done
 done
@@ -57,15 +61,16 @@ norm() { sed -e 's/,/, /g' -e 's/,  /, /g' "$1"; }
 n=0
 for c in "${checks[@]}"; do
   read -r guest export schema mode oschema inputs <<< "$c"
+  case $guest in */*) wasm=$guest.wasm; guest=$(basename "$guest") ;; *) wasm=$G/$guest.wasm ;; esac
   for input in $inputs; do
     p="$tmp/$guest.$export.$input"
-    "$tidal" wasm run --raw --schema "$schema" "$G/$guest.wasm" "$export" < "$p.in.bin" \
+    "$tidal" wasm run --raw --schema "$schema" "$wasm" "$export" < "$p.in.bin" \
       > "$p.tidal.bin" || fail "tidal --raw: $guest/$export on $input"
     cmp -s "$p.node.bin" "$p.tidal.bin" \
       || fail "$guest/$export on $input: tidal's output bytes differ from Node's"
     if [ "$mode" = map ] || [ "$mode" = flat_map ]; then
       "$tidal" wasm run --schema "$schema" --mode "$mode" --batch-rows 100000 \
-        "$G/$guest.wasm" "$export" < "$tmp/$input" > "$p.tidal.jsonl" \
+        "$wasm" "$export" < "$tmp/$input" > "$p.tidal.jsonl" \
         || fail "tidal rows: $guest/$export on $input"
       cmp -s "$p.node.jsonl" <(norm "$p.tidal.jsonl") \
         || fail "$guest/$export on $input: rows differ: $(diff "$p.node.jsonl" <(norm "$p.tidal.jsonl") | head -5)"
