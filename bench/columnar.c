@@ -20,7 +20,7 @@
 #include <time.h>
 
 #define ROWS 200000 /* ~4.5 MB of (string, i64) slices */
-#define RUNS 7
+#define RUNS 11
 
 static double now(void) {
   struct timespec ts;

@@ -14,6 +14,7 @@
 **     bytes / vec elements / enum variant values, a heterogeneous enum whose tags are all one
 **     variant or whose offsets are not 0,1,2.. per variant, data in other variants' columns of a
 **     homogeneous or empty enum). Those re-encode shorter or differently but denote the same rows.
+**     tidal_view_check_canonical must accept exactly the inputs that round-trip byte for byte.
 **     With TIDAL_FUZZ_STRICT=1 any byte difference aborts, to catalogue such inputs.
 **
 ** Seeds: scripts/fuzz.sh writes one corpus file per spec vector (schema byte + bytes).
@@ -130,7 +131,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (tidal_builder_push_row(b, &v, r) < 0) abort();
   if (tidal_builder_encode(b, &enc) < 0) abort();
   tidal_builder_free(b);
-  if (enc.len != len || memcmp(enc.data, bytes, len)) {
+  bool same = enc.len == len && memcmp(enc.data, bytes, len) == 0;
+  /* tidal_view_check_canonical must tell the two cases apart exactly. */
+  int crc = tidal_view_check_canonical(&v, &err);
+  if (same ? crc != 0 : crc != TIDAL_ECORRUPT) {
+    fprintf(stderr, "schema %s: re-encoding %s the input but check_canonical returned %d (%s)\n",
+            schemas[which], same ? "equals" : "differs from", crc, crc ? err.msg : "");
+    abort();
+  }
+  if (!same) {
     static int strict = -1;
     if (strict < 0) strict = getenv("TIDAL_FUZZ_STRICT") && atoi(getenv("TIDAL_FUZZ_STRICT"));
     if (strict) {

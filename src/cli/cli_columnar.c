@@ -290,6 +290,13 @@ static int inspect_text(const options *o, const tidal_batch_view *v, size_t byte
   TIDAL_RETURN_IF_ERROR(put(out, "schema: %s\n", tidal_schema_text(s)));
   TIDAL_RETURN_IF_ERROR(put(out, "bytes: %zu\n", bytes));
   TIDAL_RETURN_IF_ERROR(put(out, "rows: %zu\n", v->rows));
+  /* Valid either way; "no" means the bytes are not the writer's exact form (docs/columnar-cli.md),
+     so re-encoding these rows gives other bytes. */
+  tidal_error cerr;
+  int crc = tidal_view_check_canonical(v, &cerr);
+  if (crc == TIDAL_ENOMEM) return crc;
+  TIDAL_RETURN_IF_ERROR(crc == 0 ? put(out, "canonical: yes\n")
+                                 : put(out, "canonical: no (%s)\n", cerr.msg));
   TIDAL_RETURN_IF_ERROR(put(out, "slices: %zu\n", v->nslices));
   TIDAL_RETURN_IF_ERROR(put(out, "  %5s  %-11s %4s %10s  %s\n", "index", "role", "elem", "length",
                             "owner"));

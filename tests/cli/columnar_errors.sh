@@ -102,7 +102,12 @@ out=$(printf '["hello", 1]\n["world", -2]\n' | "$TIDAL_BIN" columnar encode --sc
 for want in 'rows: 2' 'slices: 3' 'bounds' 'bytes' 'values' '\["hello",1\]|\["hello", 1\]'; do
   grep -Eq -- "$want" <<<"$out" || bad "inspect output lacks /$want/: $out"
 done
+# a valid but non-canonical batch: string bounds [1] over the bytes "ab" (one byte unreferenced)
+out=$(printf '%s' 18000000000000002000000000000000220000000000000001000000000000006162000000000000 |
+      "$TIDAL_BIN" columnar inspect --schema string --hex)
+grep -q 'canonical: no' <<<"$out" && grep -q '0: "a"' <<<"$out" || bad "non-canonical inspect: $out"
 out=$(printf '1\n2\n3\n' | "$TIDAL_BIN" columnar encode --schema u64 | "$TIDAL_BIN" columnar inspect --schema u64 --rows 1)
+grep -q "canonical: yes" <<<"$out" || bad "inspect canonical: $out"
 grep -q "first 1 rows" <<<"$out" || bad "inspect --rows 1: $out"
 
 echo "$fails failures"

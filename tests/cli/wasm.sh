@@ -4,7 +4,7 @@
 set -euo pipefail
 bin=${TIDAL_BIN:?}
 mods=${TIDAL_BUILD_DIR:?}/tests/wasm
-if [ ! -d "$mods" ]; then echo "skipped: built without WASM (TIDAL_ENABLE_WASM=OFF)"; exit 0; fi
+if [ ! -d "$mods" ]; then echo "skipped: built without WASM (TIDAL_ENABLE_WASM=OFF)"; exit 77; fi
 cache=$(mktemp -d)
 trap 'rm -rf "$cache"' EXIT
 
