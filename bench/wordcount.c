@@ -10,7 +10,8 @@
 ** total) for every input word when its timestamp completes; the driver waits for the probe after
 ** every timestamp. The floor is a single-threaded C word count over the same bytes: the same
 ** SIMD splitter and the same count table (with its prefetching batched lookups), no dataflow.
-** Every figure is the best of several runs.
+** The configurations are interleaved in each of 9 repetitions; figures are the best of them,
+** ratios also the medians of the per-repetition ratios.
 */
 #include "tidal/tidal.h"
 #include "dataflow/count_table.h"
@@ -184,6 +185,17 @@ static double rounds_per_sec(uint32_t workers, uint64_t rounds) {
   return (double)rounds / dt;
 }
 
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Median of n values (sorts v). */
+static double median(double *v, int n) {
+  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 /* ---- main ------------------------------------------------------------------------------------ */
 
 static char *load(const char *path, size_t *len) {
@@ -216,7 +228,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_wordcount: cannot read '%s'\n", path);
     return 1;
   }
-  const int reps = 5;
+  const int reps = 9; /* best of 9: even an idle run varies by 1.7x on this VM */
   /* Profiling aids: a second argument "w1" or "w2" runs only that configuration, 10 times;
      "floor" runs the floor once (e.g. under cachegrind). */
   const char *only = argc > 2 ? argv[2] : NULL;
@@ -238,69 +250,70 @@ int main(int argc, char **argv) {
     return 0;
   }
 
-  double floor_best = 1e30;
   {
     double l[3];
     if (getloadavg(l, 3) == 3)
       printf("load average before the run: %.2f (figures are unreliable when it exceeds the "
              "idle baseline)\n", l[0]);
   }
+  /* The configurations are interleaved (floor, W=1, W=2, control in each repetition) so that a
+     slow or fast phase of the machine affects all of them alike; each figure is the best of the
+     repetitions, and the ratios are also given as medians of the per-repetition ratios. */
+  double best_t[4] = {1e30, 1e30, 1e30, 1e30}, best_c[4] = {1e30, 1e30, 1e30, 1e30};
+  double ratio1[16], speedup[16], control_su[16];
   uint64_t words = 0;
   size_t distinct = 0;
-  double floor_cpu = 1e30;
   for (int r = 0; r < reps; r++) {
+    double t[4], c[4];
     double c0 = cpu_now(), t0 = now();
     words = floor_count(text, len, &distinct);
-    double dt = now() - t0, dc = cpu_now() - c0;
-    if (dt < floor_best) floor_best = dt;
-    if (dc < floor_cpu) floor_cpu = dc;
-  }
-  if (!words) {
-    fprintf(stderr, "bench_wordcount: the floor failed\n");
-    return 1;
-  }
-  printf("corpus: %s: %zu bytes, %llu words, %zu distinct\n", path, len,
-         (unsigned long long)words, distinct);
-  double floor_rate = (double)words / floor_best;
-  printf("floor (plain C, 1 thread):  %7.1f ms  %6.2f M words/s  (cpu %.1f ms)\n",
-         floor_best * 1e3, floor_rate / 1e6, floor_cpu * 1e3);
-
-  double best[3] = {0, 1e30, 1e30}, best_cpu[3] = {0, 1e30, 1e30};
-  for (uint32_t w = 1; w <= 2; w++) {
-    for (int r = 0; r < reps; r++) {
-      double dt, cpu;
+    t[0] = now() - t0;
+    c[0] = cpu_now() - c0;
+    if (!words) {
+      fprintf(stderr, "bench_wordcount: the floor failed\n");
+      return 1;
+    }
+    for (uint32_t w = 1; w <= 2; w++) {
       tidal_wordcount_result res;
-      if (run_tidal(text, len, w, &dt, &cpu, &res) < 0) return 1;
-      if (cpu < best_cpu[w]) best_cpu[w] = cpu;
+      if (run_tidal(text, len, w, &t[w], &c[w], &res) < 0) return 1;
       if (res.words != words || res.emitted != words) {
         fprintf(stderr, "bench_wordcount: W=%u split %llu words and emitted %llu rows, expected %llu\n",
                 w, (unsigned long long)res.words, (unsigned long long)res.emitted,
                 (unsigned long long)words);
         return 1;
       }
-      if (dt < best[w]) best[w] = dt;
     }
+    t[3] = two_halves(text, len, &c[3]);
+    for (int k = 0; k < 4; k++) {
+      if (t[k] < best_t[k]) best_t[k] = t[k];
+      if (c[k] < best_c[k]) best_c[k] = c[k];
+    }
+    ratio1[r] = t[1] / t[0];
+    speedup[r] = t[1] / t[2];
+    control_su[r] = t[0] / t[3];
+  }
+  printf("corpus: %s: %zu bytes, %llu words, %zu distinct; best of %d interleaved repetitions\n",
+         path, len, (unsigned long long)words, distinct, reps);
+  double floor_rate = (double)words / best_t[0];
+  printf("floor (plain C, 1 thread):  %7.1f ms  %6.2f M words/s  (cpu %.1f ms)\n",
+         best_t[0] * 1e3, floor_rate / 1e6, best_c[0] * 1e3);
+  for (uint32_t w = 1; w <= 2; w++)
     printf("tidal W=%u:                  %7.1f ms  %6.2f M words/s  (cpu %.1f ms, all threads)\n",
-           w, best[w] * 1e3, (double)words / best[w] / 1e6, best_cpu[w] * 1e3);
-  }
-  double halves = 1e30, halves_cpu = 1e30;
-  for (int r = 0; r < reps; r++) {
-    double cpu, dt = two_halves(text, len, &cpu);
-    if (dt > 0 && dt < halves) halves = dt;
-    if (dt > 0 && cpu < halves_cpu) halves_cpu = cpu;
-  }
+           w, best_t[w] * 1e3, (double)words / best_t[w] / 1e6, best_c[w] * 1e3);
   printf("control: two threads, each the floor on half the text: %.1f ms, cpu %.1f ms (machine "
-         "speed-up for 2 threads now: %.2f; cpu / floor cpu: %.2f)\n",
-         halves * 1e3, halves_cpu * 1e3, floor_best / halves, halves_cpu / floor_cpu);
-  double r1 = (double)words / best[1], r2 = (double)words / best[2];
-  printf("ratio tidal W=1 time / floor time:  %.2f  (target <= 1.3; in cpu time %.2f)\n",
-         best[1] / floor_best, best_cpu[1] / floor_cpu);
-  printf("speed-up W=1 -> W=2:               %.2f  (target >= 1.8; this machine has %ld cores; "
-         "cpu W=2 / cpu W=1 = %.2f, the bound is 2 / that = %.2f)\n",
-         best[1] / best[2], sysconf(_SC_NPROCESSORS_ONLN), best_cpu[2] / best_cpu[1],
-         2 * best_cpu[1] / best_cpu[2]);
-  printf("speed-up W=1 -> W=2 relative to the control's: %.2f\n",
-         (best[1] / best[2]) / (floor_best / halves));
+         "speed-up for 2 threads: %.2f; cpu / floor cpu: %.2f)\n",
+         best_t[3] * 1e3, best_c[3] * 1e3, best_t[0] / best_t[3], best_c[3] / best_c[0]);
+  printf("ratio tidal W=1 time / floor time:  %.2f  (target <= 1.3; median of paired runs %.2f; "
+         "in cpu time %.2f)\n",
+         best_t[1] / best_t[0], median(ratio1, reps), best_c[1] / best_c[0]);
+  printf("speed-up W=1 -> W=2:               %.2f  (target >= 1.8; median of paired runs %.2f; "
+         "this machine has %ld cores)\n",
+         best_t[1] / best_t[2], median(speedup, reps), sysconf(_SC_NPROCESSORS_ONLN));
+  printf("control speed-up (two independent threads): best %.2f, median %.2f; tidal's speed-up "
+         "relative to it: %.2f\n",
+         best_t[0] / best_t[3], median(control_su, reps),
+         (best_t[1] / best_t[2]) / (best_t[0] / best_t[3]));
+  double r1 = (double)words / best_t[1], r2 = (double)words / best_t[2];
   printf("vs timely 0.29 (published, this machine): W=1 %.2fx (%.1f M/s), W=2 %.2fx (%.1f M/s), "
          "floor %.2fx (%.1f M/s)\n",
          r1 / TIMELY_W1, TIMELY_W1 / 1e6, r2 / TIMELY_W2, TIMELY_W2 / 1e6,

@@ -72,6 +72,8 @@ typedef struct tidal_wordcount_opts {
                                      discards the count's output (benchmarks) */
   tidal_wordcount_stage_cb stage; /* public: NULL, or a stage between split and exchange */
   void *stage_ud;                 /* public: passed to stage; borrowed for the run */
+  uint64_t chaos_seed;            /* public: testing only; passed to tidal_config.chaos_seed
+                                     (perturbed schedules). Default 0 (off). */
   const tidal_allocator *alloc;   /* public: NULL = default; must be thread-safe */
 } tidal_wordcount_opts;
 

@@ -2,17 +2,22 @@
 ** count.c: the keyed count operator (tidal/count.h), a generic operator over `(string, i64)`
 ** batches built with the operator builder.
 **
-** State per worker: the count table (count_table.h) and the batches that arrived at times not
-** yet complete (each held by reference: no copy). For every such time the operator has asked for
-** a notification; when it is delivered (the input frontier has passed t), the batches of t are
-** applied in arrival order and the output rows for t are sent at t.
+** State per worker: the count table (count_table.h) and the batches held for times not yet
+** complete (by reference: no copy). A batch at time t is applied either
+**   - at once ("eager") when nothing earlier than t can still arrive (the input frontier is at t),
+**     nothing is held and the changed set is empty or t's: RUNNING sends its rows at t right away
+**     (while the batch is still in cache), CHANGES adds it to t's changed set; or
+**   - when t completes: it is held, the operator asks to be notified at t, and at the
+**     notification the batches held for t are applied in arrival order.
+** CHANGES emits the changed set at t's notification.
 **
 ** Invariants:
-**   - every pending batch's time has an outstanding notification request, and the time of a
-**     delivered notification is never earlier than a pending batch's time (notifications come in
-**     time order and batches never arrive at a time the frontier has passed);
-**   - the table's totals are the sums of the diffs of every batch applied so far, and batches are
-**     applied in time order, so the total emitted at t counts exactly the rows at times <= t.
+**   - batches are applied in time order, and in arrival order within a time: a batch is applied
+**     eagerly only when every earlier time is complete (their notifications, delivered first in
+**     each logic call, have applied what was held for them) and nothing is held; so the total
+**     emitted with a row at t counts exactly the rows at earlier times and the rows of t before it;
+**   - every held batch's time has an outstanding notification request; the changed set only ever
+**     holds changes of one time (changes_time), emitted and cleared at that time's notification.
 */
 #include "dataflow/count_table.h"
 #include "tidal/count.h"
@@ -31,6 +36,7 @@ typedef struct count_state {
   tidal_builder *out;           /* owned: output rows being built, flushed at batch_bytes */
   tidal_schema *schema;         /* owned reference: input and output schema */
   const tidal_allocator *alloc; /* borrowed: the computation's allocator */
+  uint64_t changes_time;        /* CHANGES: the time of the table's changed set, if not empty */
   bool ready;                   /* table and builder created (on the first logic call) */
 } count_state;
 
@@ -113,6 +119,9 @@ static int emit_changes(count_state *st, tidal_op *op, uint64_t t) {
 
 /* The input frontier has passed t: apply the batches of t in arrival order and emit. */
 static int complete(count_state *st, tidal_op *op, uint64_t t, tidal_error *err) {
+  /* The changed set can only hold t's changes (applied eagerly): see the eager condition. */
+  TIDAL_DCHECK(st->table.nchanged == 0 || st->changes_time == t);
+  st->changes_time = t;
   size_t keep = 0;
   int rc = 0;
   for (size_t i = 0; i < st->npend; i++) {
@@ -146,6 +155,19 @@ static int complete(count_state *st, tidal_op *op, uint64_t t, tidal_error *err)
   return 0;
 }
 
+/* Apply one batch of time t now (see "eager" in the file comment). RUNNING: its rows go out at t
+   at once; CHANGES: its keys join the changed set of t, emitted when t completes. */
+static int apply_now(count_state *st, tidal_op *op, uint64_t t, const tidal_batch_view *v) {
+  if (st->mode == TIDAL_COUNT_RUNNING) {
+    TIDAL_RETURN_IF_ERROR(apply_running(st, op, t, v));
+    return tidal_op_send_builder(op, 0, t, st->out);
+  }
+  TIDAL_RETURN_IF_ERROR(tidal__count_table_add(&st->table, v->slices[0].data, 0, v->slices[1].data,
+                                               v->rows, v->slices[2].data, NULL, true));
+  st->changes_time = t;
+  return 0;
+}
+
 static int count_logic(tidal_op *op, void *ud, tidal_error *err) {
   count_state *st = ud;
   if (!st->ready) {
@@ -160,9 +182,26 @@ static int count_logic(tidal_op *op, void *ud, tidal_error *err) {
   }
   uint64_t t;
   tidal_batch *b;
+  /* Completed times first, so that what is held for them is applied before newer batches. */
+  while (tidal_op_next_notification(op, &t)) TIDAL_RETURN_IF_ERROR(complete(st, op, t, err));
   while (tidal_op_next(op, 0, &t, &b)) {
     if (tidal_batch_rows(b) == 0) continue;
-    int rc = hold(st, t, b);
+    /* Eager: nothing earlier than t can still arrive, nothing is held, and the changed set (if
+       any) is t's; then applying now gives exactly the totals that applying at completion would. */
+    bool eager = st->npend == 0 && (t == 0 || !tidal_op_frontier_less_equal(op, 0, t - 1)) &&
+                 (st->table.nchanged == 0 || st->changes_time == t);
+    int rc;
+    if (eager) {
+      rc = apply_now(st, op, t, tidal_batch_view_of(b));
+      if (rc == 0 && st->mode == TIDAL_COUNT_CHANGES) rc = tidal_op_notify_at(op, t);
+      if (rc < 0) {
+        if (rc == TIDAL_ERANGE) return tidal_error_set(err, rc, "a key is longer than 4 GiB");
+        return tidal_error_set(err, rc, "counting the rows of time %llu: %s",
+                               (unsigned long long)t, tidal_strerror(rc));
+      }
+      continue;
+    }
+    rc = hold(st, t, b);
     if (rc == 0) rc = tidal_op_notify_at(op, t);
     if (rc < 0) return tidal_error_set(err, rc, "holding a batch of time %llu: %s",
                                        (unsigned long long)t, tidal_strerror(rc));

@@ -102,6 +102,10 @@ typedef struct split_state {
   tidal_schema *schema;                   /* owned reference: (string, i64) */
   tidal_builder *out[SPLIT_MAX_PARTS];    /* owned: one per target */
   uint32_t nparts;                        /* builders in use */
+  tidal_batch *cur;                       /* owned reference: the batch of lines being split */
+  uint64_t cur_time;                      /* its time */
+  size_t cur_row;                         /* its next line to split */
+  tidal_cap *cap;                         /* held at cur_time while cur is being split */
   const tidal_allocator *alloc;           /* borrowed */
 } split_state;
 
@@ -146,23 +150,25 @@ static void word_hash(void *ud, const tidal_batch_view *v, uint64_t *h) {
 
 static void split_destroy(void *ud) {
   split_state *st = ud;
+  /* A capability still held (after a failure) is released by the engine with the operator. */
+  tidal_batch_unref(st->cur);
   for (uint32_t k = 0; k < SPLIT_MAX_PARTS; k++) tidal_builder_free(st->out[k]);
   tidal_schema_unref(st->schema);
   tidal__free(st->alloc, st, sizeof *st);
 }
 
-/* Split one batch of lines into the builders. */
-static int split_batch(split_state *st, const tidal_batch_view *in) {
-  size_t rows = in->rows;
+/* Split lines [r0, r1) of a batch of lines into the builders. */
+static int split_rows(split_state *st, const tidal_batch_view *in, size_t r0, size_t r1) {
   const uint64_t *lends = in->slices[0].data;
   const uint8_t *lbytes = in->slices[1].data;
   const int64_t *ldiffs = in->slices[2].data;
-  size_t nbytes = in->slices[1].len;
+  uint64_t first = r0 ? lends[r0 - 1] : 0;
+  size_t nbytes = (size_t)(lends[r1 - 1] - first), rows = r1 - r0;
   /* A line of L bytes has at most (L + 1) / 2 words; any one target may get all of them. */
   size_t maxw = nbytes / 2 + rows;
   split_out o;
   o.nparts = st->nparts;
-  o.limit = lbytes + nbytes;
+  o.limit = lbytes + in->slices[1].len;
   for (uint32_t k = 0; k < st->nparts; k++) {
     tidal_buffer *bo = tidal_builder_slice(st->out[k], 0), *by = tidal_builder_slice(st->out[k], 1),
                  *dv = tidal_builder_slice(st->out[k], 2);
@@ -178,18 +184,17 @@ static int split_batch(split_state *st, const tidal_batch_view *in) {
   /* When every line has the same diff and every non-empty line but the last ends in whitespace,
      no word spans two lines of the concatenated bytes: split them in one go (the driver's lines
      keep their '\n'). Otherwise line by line. */
-  bool whole = rows > 0;
-  for (size_t r = 0, st0 = 0; whole && r < rows; st0 = lends[r], r++)
-    whole = ldiffs[r] == ldiffs[0] &&
-            (r + 1 == rows || lends[r] == st0 || tidal__is_ws(lbytes[lends[r] - 1]));
+  bool whole = true;
+  for (size_t r = r0, st0 = first; whole && r < r1; st0 = lends[r], r++)
+    whole = ldiffs[r] == ldiffs[r0] &&
+            (r + 1 == r1 || lends[r] == st0 || tidal__is_ws(lbytes[lends[r] - 1]));
   if (whole) {
-    o.diff = ldiffs[0];
-    size_t n = (size_t)lends[rows - 1];
-    if (o.nparts == 1) tidal__split_words(lbytes, n, put_one, &o);
-    else tidal__split_words(lbytes, n, put_part, &o);
+    o.diff = ldiffs[r0];
+    if (o.nparts == 1) tidal__split_words(lbytes + first, nbytes, put_one, &o);
+    else tidal__split_words(lbytes + first, nbytes, put_part, &o);
   } else {
-    uint64_t start = 0;
-    for (size_t r = 0; r < rows; r++) {
+    uint64_t start = first;
+    for (size_t r = r0; r < r1; r++) {
       o.diff = ldiffs[r];
       const uint8_t *line = lbytes + start;
       size_t n = (size_t)(lends[r] - start);
@@ -210,6 +215,34 @@ static int split_batch(split_state *st, const tidal_batch_view *in) {
   return 0;
 }
 
+/* Send every non-empty builder as one batch at time t (tagged for word_hash's shortcut). */
+static int split_send(split_state *st, tidal_op *op, uint64_t t, tidal_error *err) {
+  for (uint32_t k = 0; k < st->nparts; k++) {
+    size_t n = tidal_builder_rows(st->out[k]);
+    if (n == 0) continue;
+    tidal_batch *ob;
+    int rc = tidal_batch_from_builder(st->out[k], &ob);
+    if (rc < 0) return tidal_error_set(err, rc, "split: %s", tidal_strerror(rc));
+    /* Tag it for word_hash only when it is partitioned (all its rows belong to worker k). */
+    st->sending = st->nparts > 1 ? tidal_batch_view_of(ob)->slices[0].data : NULL;
+    st->sending_rows = n;
+    st->sending_target = k;
+    rc = tidal_op_send(op, 0, t, ob);
+    st->sending = NULL;
+    if (rc < 0) return tidal_error_set(err, rc, "split: sending words: %s", tidal_strerror(rc));
+  }
+  return 0;
+}
+
+/*
+** The split works through a batch of lines in chunks of about SPLIT_CHUNK_BYTES, sending each
+** chunk's words and yielding (tidal_op_activate) in between, so that the count consumes a chunk
+** while it is still in cache and the count table's hot entries are not evicted by a whole
+** round's worth of columns. A capability at the batch's time justifies the sends of the later
+** chunks, after the batch has stopped being current.
+*/
+#define SPLIT_CHUNK_BYTES (64u << 10)
+
 static int split_logic(tidal_op *op, void *ud, tidal_error *err) {
   split_state *st = ud;
   if (!st->out[0]) {
@@ -220,27 +253,37 @@ static int split_logic(tidal_op *op, void *ud, tidal_error *err) {
       if (rc < 0) return tidal_error_set(err, rc, "split: creating builders: %s", tidal_strerror(rc));
     }
   }
-  uint64_t t;
-  tidal_batch *b;
-  while (tidal_op_next(op, 0, &t, &b)) {
-    int rc = split_batch(st, tidal_batch_view_of(b));
-    if (rc < 0) return tidal_error_set(err, rc, "split: reserving output: %s", tidal_strerror(rc));
-    for (uint32_t k = 0; k < st->nparts; k++) {
-      size_t n = tidal_builder_rows(st->out[k]);
-      if (n == 0) continue;
-      tidal_batch *ob;
-      rc = tidal_batch_from_builder(st->out[k], &ob);
+  for (;;) {
+    if (!st->cur) {
+      uint64_t t;
+      tidal_batch *b;
+      if (!tidal_op_next(op, 0, &t, &b)) return 0;
+      if (tidal_batch_rows(b) == 0) continue;
+      int rc = tidal_op_cap_retain(op, 0, t, &st->cap);
       if (rc < 0) return tidal_error_set(err, rc, "split: %s", tidal_strerror(rc));
-      /* Tag it for word_hash only when it is partitioned (all its rows belong to worker k). */
-      st->sending = st->nparts > 1 ? tidal_batch_view_of(ob)->slices[0].data : NULL;
-      st->sending_rows = n;
-      st->sending_target = k;
-      rc = tidal_op_send(op, 0, t, ob);
-      st->sending = NULL;
-      if (rc < 0) return tidal_error_set(err, rc, "split: sending words: %s", tidal_strerror(rc));
+      st->cur = tidal_batch_ref(b);
+      st->cur_time = t;
+      st->cur_row = 0;
     }
+    const tidal_batch_view *in = tidal_batch_view_of(st->cur);
+    const uint64_t *lends = in->slices[0].data;
+    size_t r0 = st->cur_row, r1 = r0;
+    uint64_t first = r0 ? lends[r0 - 1] : 0;
+    while (r1 < in->rows && (r1 == r0 || lends[r1 - 1] - first < SPLIT_CHUNK_BYTES)) r1++;
+    int rc = split_rows(st, in, r0, r1);
+    if (rc < 0) return tidal_error_set(err, rc, "split: reserving output: %s", tidal_strerror(rc));
+    TIDAL_RETURN_IF_ERROR(split_send(st, op, st->cur_time, err));
+    st->cur_row = r1;
+    if (r1 == in->rows) {
+      tidal_batch_unref(st->cur);
+      st->cur = NULL;
+      tidal_cap_drop(st->cap);
+      st->cap = NULL;
+    }
+    /* Yield so that the count runs on this chunk; come back for the rest. */
+    tidal_op_activate(op);
+    return 0;
   }
-  return 0;
 }
 
 /* Add the split operator reading `lines`; *out is its (word, diff) stream and *state its state
@@ -471,6 +514,7 @@ int tidal_wordcount_run(const tidal_wordcount_opts *opts, const char *text, size
   cfg.workers = opts->workers;
   cfg.alloc = a;
   cfg.batch_bytes = opts->batch_bytes;
+  cfg.chaos_seed = opts->chaos_seed;
   rc = tidal_execute(&cfg, wc_build, &run, err);
   if (rc == 0) {
     for (uint32_t i = 0; i < opts->workers; i++) {

@@ -7,6 +7,9 @@ src=${TIDAL_SOURCE_DIR:?}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export LC_ALL=C
+# The bundled corpus is found next to the binary's build folder (build/tidal -> corpus/); for a
+# build folder elsewhere, point the CLI at it.
+[ -f "$(dirname "$tidal")/../corpus/words.txt" ] || export TIDAL_CORPUS="$src/corpus/words.txt"
 fail() { echo "FAIL: $*"; exit 1; }
 
 # --top N: the N most frequent, count descending then word ascending.

@@ -8,6 +8,9 @@ src=${TIDAL_SOURCE_DIR:?}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export LC_ALL=C
+# The bundled corpus is found next to the binary's build folder (build/tidal -> corpus/); for a
+# build folder elsewhere, point the CLI at it.
+[ -f "$(dirname "$tidal")/../corpus/words.txt" ] || export TIDAL_CORPUS="$src/corpus/words.txt"
 
 # The reference: one word per line, counted, as word<TAB>count sorted by word (byte order).
 reference() {
