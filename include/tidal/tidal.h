@@ -10,5 +10,6 @@
 #include "tidal/dataflow.h"
 #include "tidal/count.h"
 #include "tidal/wasm.h"
+#include "tidal/wasm_op.h"
 
 #endif /* TIDAL_H */

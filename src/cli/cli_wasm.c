@@ -1,7 +1,6 @@
 /*
 ** cli_wasm.c: `tidal wasm compile|inspect M.wasm`: fill the compile cache and describe a module.
-** `tidal wasm run` (operators over columnar data) arrives with the columnar layer; its slot is
-** the "run" entry in the subcommand table below.
+** `tidal wasm run` (an operator over JSON rows through a dataflow) is in cli_wasm_run.c.
 **
 ** The cache directory is chosen here (libtidal never reads the environment): --cache-dir, else
 ** $XDG_CACHE_HOME/tidal, else $HOME/.cache/tidal.
@@ -24,7 +23,7 @@ static void wasm_usage(FILE *f) {
   fprintf(f,
           "usage: tidal wasm compile [OPTIONS] M.wasm   check and compile into the cache\n"
           "       tidal wasm inspect [OPTIONS] M.wasm   ABI, operators, imports, memory, cache\n"
-          "       tidal wasm run ...                    (not yet: needs the columnar layer)\n"
+          "       tidal wasm run [OPTIONS] M.wasm EXPORT   run an operator over JSON rows (--help)\n"
           "options:\n"
           "  --cache-dir DIR   compiled modules (default $XDG_CACHE_HOME/tidal or ~/.cache/tidal)\n"
           "  --wasm2c PATH     translator (default wasm2c on PATH)\n"
@@ -148,12 +147,7 @@ int tidal_cli_wasm(int argc, char **argv) {
   }
   if (!strcmp(argv[1], "compile")) return cmd_compile(argc, argv);
   if (!strcmp(argv[1], "inspect")) return cmd_inspect(argc, argv);
-  if (!strcmp(argv[1], "run")) {
-    /* The place for `tidal wasm run`: it needs the columnar layer (encode input batches, view
-    ** and print the results), which is not merged yet. */
-    fprintf(stderr, "tidal wasm run: not available yet (arrives with the columnar layer)\n");
-    return 2;
-  }
+  if (!strcmp(argv[1], "run")) return tidal_cli_wasm_run(argc, argv); /* cli_wasm_run.c */
   fprintf(stderr, "tidal wasm: unknown subcommand '%s'\n", argv[1]);
   wasm_usage(stderr);
   return 2;

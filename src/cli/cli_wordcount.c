@@ -1,8 +1,9 @@
 /*
 ** cli_wordcount.c: `tidal wordcount [-w W] [--top N] [--batch-bytes B] [--lines-per-round L]
-** [FILE...]`: count the words of the files (or of the bundled corpus) with the word-count
-** pipeline (tidal_wordcount_run) on W workers, and print `word<TAB>count` lines: every word sorted
-** by word (byte order), or with --top N the N most frequent (ties broken by word).
+** [--wasm M.wasm:EXPORT[:MODE]] [FILE...]`: count the words of the files (or of the bundled
+** corpus) with the word-count pipeline (tidal_wordcount_run) on W workers, and print
+** `word<TAB>count` lines: every word sorted by word (byte order), or with --top N the N most
+** frequent (ties broken by word).
 **
 ** The bundled corpus is found at $TIDAL_CORPUS, else <directory of the tidal binary>/../corpus/
 ** words.txt (the repository layout: build/tidal), else ./corpus/words.txt.
@@ -19,10 +20,11 @@
 static void wc_usage(FILE *f) {
   fprintf(f,
           "usage: tidal wordcount [-w W] [--top N] [--batch-bytes B] [--lines-per-round L] "
-          "[FILE...]\n"
+          "[--wasm M.wasm:EXPORT[:MODE]] [FILE...]\n"
           "  Count words (split on ASCII whitespace) with W workers (default 1); print\n"
           "  word<TAB>count for every word sorted by word, or the N most frequent with --top N.\n"
-          "  With no FILE, reads the bundled corpus (corpus/words.txt); FILE '-' is stdin.\n");
+          "  With no FILE, reads the bundled corpus (corpus/words.txt); FILE '-' is stdin.\n"
+          "  --wasm inserts a WASM operator (mode map by default) between split and exchange.\n");
 }
 
 /* A growing text buffer holding every input, each ending in '\n'. */
@@ -162,6 +164,7 @@ int tidal_cli_wordcount(int argc, char **argv) {
   tidal_wordcount_opts opts;
   tidal_wordcount_opts_init(&opts);
   unsigned long long top = 0, v;
+  const char *wasm_spec = NULL;
   int first_file = argc;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -195,6 +198,13 @@ int tidal_cli_wordcount(int argc, char **argv) {
         return 2;
       }
       opts.lines_per_round = (size_t)v;
+      i++;
+    } else if (!strcmp(a, "--wasm")) {
+      if (!val) {
+        fprintf(stderr, "tidal wordcount: --wasm needs MODULE.wasm:EXPORT[:MODE]\n");
+        return 2;
+      }
+      wasm_spec = val;
       i++;
     } else if (!strcmp(a, "--")) {
       first_file = i + 1;
@@ -230,7 +240,15 @@ int tidal_cli_wordcount(int argc, char **argv) {
 
   tidal_wordcount_result res;
   tidal_error err = {0, {0}};
+  tidal_cli_wasm_stage stage;
+  if (wasm_spec) { /* cli_wasm_stage.c */
+    if (tidal_cli_wasm_stage_open(&stage, wasm_spec, &opts) != 0) {
+      free(t.p);
+      return 1;
+    }
+  }
   int rc = tidal_wordcount_run(&opts, t.p, t.len, &res, &err);
+  if (wasm_spec) tidal_cli_wasm_stage_close(&stage);
   if (rc < 0) {
     fprintf(stderr, "tidal wordcount: %s (%s)\n", err.msg[0] ? err.msg : tidal_strerror(rc),
             tidal_err_name(rc));
