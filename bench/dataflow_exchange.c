@@ -46,7 +46,10 @@ static int build(tidal_worker *w, void *ud, tidal_error *err) {
   return tidal_worker_run_to_completion(w);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  /* Optional: "pipeline"|"exchange" and W, to profile one configuration. */
+  const char *only = argc > 1 ? argv[1] : NULL;
+  uint32_t only_w = argc > 2 ? (uint32_t)atoi(argv[2]) : 0;
   bench b;
   memset(&b, 0, sizeof b);
   if (tidal_schema_parse("(string, i64)", 13, NULL, &b.s, NULL) < 0) return 1;
@@ -84,7 +87,9 @@ int main(void) {
          (double)bytes / 1048576.0, memcpy_s * 1e3, rows / memcpy_s / 1e6);
 
   for (int exchange = 0; exchange < 2; exchange++) {
+    if (only && strcmp(only, exchange ? "exchange" : "pipeline") != 0) continue;
     for (uint32_t W = 1; W <= 4; W *= 2) {
+      if (only_w && W != only_w) continue;
       tidal_config cfg;
       tidal_config_init(&cfg);
       cfg.workers = W;
@@ -97,7 +102,7 @@ int main(void) {
         fprintf(stderr, "error: %s\n", e.msg);
         return 1;
       }
-      printf("%-8s W=%u: %7.2f ms  %7.1f Mrows/s  ratio to memcpy %.2fx slower\n",
+      printf("%-8s W=%u: %7.2f ms  %7.1f Mrows/s  time / memcpy time = %.2f\n",
              exchange ? "exchange" : "pipeline", W, s * 1e3, rows / s / 1e6, s / memcpy_s);
     }
   }

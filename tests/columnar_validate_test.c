@@ -110,6 +110,12 @@ TEST(fixed_form_slices) {
   R("unit", unit0, "slice 0 at byte 16: a unit count must be exactly one u64");
   sl unit2[] = {{two, 16}};
   R("unit", unit2, "exactly one u64");
+  uint64_t huge = (uint64_t)UINT32_MAX + 1, max = UINT32_MAX;
+  sl unit_huge[] = {{&huge, 8}};
+  R("unit", unit_huge, "slice 0 at byte 16: unit count above 2^32-1");
+  sl unit_max[] = {{&max, 8}};
+  uint64_t ubuf[4];
+  CHECK_EQ_U64(accept("unit", ubuf, enc(unit_max, 1, ubuf)), UINT32_MAX);
   sl tail1[] = {{NULL, 0}, {&zero, 8}};
   R("bool", tail1, "slice 1 at byte 24: a bool tail must be exactly two u64");
   uint64_t t64[2] = {0, 64};
@@ -314,7 +320,7 @@ TEST(mutation_smoke) {
   CHECK_OK(tidal_builder_encode(b, &good));
   uint64_t *buf = malloc(good.len);
   uint64_t seed = 42;
-  int accepted = 0;
+  int accepted = 0, canonical = 0;
   tidal_builder *sink;
   CHECK_OK(tidal_builder_new(s, NULL, &sink));
   for (int iter = 0; iter < 3000; iter++) {
@@ -335,12 +341,22 @@ TEST(mutation_smoke) {
         CHECK_OK(tidal_view_row_json(&v, row, &js));
         CHECK_OK(tidal_builder_push_row(sink, &v, row));
       }
+      if (v.rows <= 100 && tidal_view_check_canonical(&v, NULL) == 0) {
+        /* canonical bytes re-encode to themselves */
+        tidal_buffer again;
+        tidal_buffer_init(&again, NULL);
+        CHECK_OK(tidal_builder_encode(sink, &again));
+        CHECK(again.len == good.len && memcmp(again.data, buf, good.len) == 0);
+        tidal_buffer_reset(&again);
+        canonical++;
+      }
       tidal_buffer_reset(&js);
       tidal_view_reset(&v);
       tidal_builder_clear(sink);
     }
   }
   CHECK(accepted < 3000);
+  CHECK(canonical <= accepted && canonical > 100); /* about 600 of 740 in practice */
   tidal_builder_free(sink);
   free(buf);
   tidal_buffer_reset(&good);
@@ -359,4 +375,63 @@ TEST(utf8_check_finds_the_first_bad_byte) {
   CHECK_EQ_INT(tidal_utf8_check("\xF4\x8F\xBF\xBF", 4), 4);
   CHECK_EQ_INT(tidal_utf8_check("\xF4\x90\x80\x80", 4), 0); /* > U+10FFFF */
   CHECK_EQ_INT(tidal_utf8_check("\x80", 1), 0);
+}
+
+/* view_init must accept the bytes; the canonical check must reject them with `part`. */
+static void non_canonical(const char *schema, const void *bytes, size_t len, const char *part) {
+  tidal_schema *s = parse(schema);
+  tidal_batch_view v;
+  tidal_error err;
+  if (tidal_view_init(&v, s, bytes, len, NULL, &err) < 0) TEST_FAIL("%s: %s", schema, err.msg);
+  int rc = tidal_view_check_canonical(&v, &err);
+  if (rc != TIDAL_ECORRUPT) TEST_FAIL("%s: canonical check returned %s", schema, tidal_err_name(rc));
+  if (!strstr(err.msg, part)) TEST_FAIL("%s: message '%s' lacks '%s'", schema, err.msg, part);
+  tidal_view_reset(&v);
+  tidal_schema_unref(s);
+}
+
+#define NC(schema, slices, part)                                                \
+  do {                                                                         \
+    uint64_t buf_[64];                                                         \
+    size_t len_ = enc(slices, sizeof slices / sizeof slices[0], buf_);         \
+    non_canonical(schema, buf_, len_, part);                                   \
+  } while (0)
+
+TEST(canonical_check_rejects_each_safe_but_foreign_form) {
+  uint64_t one[1] = {1};
+  sl str[] = {{one, 8}, {"ab", 2}};
+  NC("string", str, "slice 0, element 0: not canonical: the last bound leaves values unreferenced");
+  uint8_t vals[3] = {1, 2, 3};
+  uint64_t vb[1] = {2};
+  sl vec[] = {{vb, 8}, {vals, 3}};
+  NC("vec<u8>", vec, "the last bound leaves values unreferenced");
+  /* enum{A, B(u8)}: unit count | u8 | variant | offset */
+  uint64_t zero = 0, units1 = 1;
+  uint8_t b2[2] = {7, 8}, same[2] = {1, 1}, mixed[3] = {1, 0, 1};
+  uint64_t off01[2] = {0, 1}, perm[3] = {1, 0, 0}, hom[2] = {2, 2}, hom0[2] = {2, 0};
+  sl one_variant[] = {{&zero, 8}, {b2, 2}, {same, 2}, {off01, 16}};
+  NC("enum{A, B(u8)}", one_variant, "slice 2, element 0: not canonical: one variant only");
+  sl permuted[] = {{&units1, 8}, {b2, 2}, {mixed, 3}, {perm, 24}};
+  NC("enum{A, B(u8)}", permuted, "slice 3, element 0: not canonical: offsets must count");
+  sl extra_unit[] = {{&units1, 8}, {b2, 2}, {NULL, 0}, {hom, 16}};
+  NC("enum{A, B(u8)}", extra_unit, "slice 0, element 0: not canonical: a variant's column is longer");
+  sl hom_zero[] = {{&zero, 8}, {NULL, 0}, {NULL, 0}, {hom0, 16}};
+  NC("enum{A, B(u8)}", hom_zero, "a homogeneous count of 0");
+  sl empty_extra[] = {{&units1, 8}, {NULL, 0}, {NULL, 0}, {NULL, 0}};
+  NC("enum{A, B(u8)}", empty_extra, "a variant's column is longer");
+  /* nested: the inner string of a vec<string> */
+  uint64_t outer[1] = {1}, inner[1] = {1};
+  sl nested[] = {{outer, 8}, {inner, 8}, {"xy", 2}};
+  NC("vec<string>", nested, "slice 1, element 0");
+  /* ...and the canonical forms pass */
+  uint64_t buf[64];
+  uint64_t off_ok[3] = {0, 0, 1};
+  sl good[] = {{&units1, 8}, {b2, 2}, {mixed, 3}, {off_ok, 24}};
+  size_t len = enc(good, 4, buf);
+  tidal_schema *s = parse("enum{A, B(u8)}");
+  tidal_batch_view v;
+  CHECK_OK(tidal_view_init(&v, s, buf, len, NULL, NULL));
+  CHECK_OK(tidal_view_check_canonical(&v, NULL));
+  tidal_view_reset(&v);
+  tidal_schema_unref(s);
 }

@@ -239,6 +239,7 @@ static void check_case(const vcase *c, int line_no) {
   if (tidal_view_init(&v, s, bytes, n, NULL, &err) < 0)
     TEST_FAIL("line %d: view_init: %s", line_no, err.msg);
   CHECK_EQ_INT(v.rows, nrows);
+  if (tidal_view_check_canonical(&v, &err) < 0) TEST_FAIL("line %d: not canonical: %s", line_no, err.msg);
   tidal_buffer js;
   tidal_buffer_init(&js, NULL);
   CHECK_OK(tidal_buffer_append(&js, "[", 1));

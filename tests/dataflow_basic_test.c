@@ -1095,3 +1095,175 @@ TEST(workers_building_different_graphs_fail_with_a_schema_error) {
   tidal_schema_unref(d.s[0]);
   tidal_schema_unref(d.s[1]);
 }
+
+/* ---- summaries other than the identity ---------------------------------------------------------- */
+
+typedef struct dl {
+  tidal_schema *s;
+  int bad; /* send at t + 1 (not allowed by a +2 summary) */
+  tidal_capture *cap;
+} dl;
+
+static int delay_logic(tidal_op *op, void *ud, tidal_error *err) {
+  (void)err;
+  dl *d = ud;
+  uint64_t t;
+  tidal_batch *b;
+  while (tidal_op_next(op, 0, &t, &b)) {
+    TIDAL_RETURN_IF_ERROR(tidal_op_send(op, 0, t + (d->bad ? 1 : 2), tidal_batch_ref(b)));
+    TIDAL_RETURN_IF_ERROR(tidal_op_notify_at(op, t + 2)); /* a notification at t is not allowed */
+  }
+  while (tidal_op_next_notification(op, &t)) {
+  }
+  return 0;
+}
+
+static int delay_build(tidal_worker *w, void *ud, tidal_error *err) {
+  (void)err;
+  dl *d = ud;
+  tidal_dataflow *df;
+  tidal_input *in;
+  tidal_stream *st, *o;
+  tidal_probe *p;
+  CHECK_OK(tidal_dataflow_new(w, &df));
+  CHECK_OK(tidal_input_new(df, d->s, &in, &st));
+  tidal_op_builder *b;
+  CHECK_OK(tidal_op_builder_new(df, "delay", &b));
+  CHECK_OK(tidal_op_builder_add_input(b, st, tidal_pact_pipeline(), NULL));
+  CHECK_OK(tidal_op_builder_add_output(b, d->s, &o, NULL));
+  CHECK_ERR(tidal_op_builder_set_summary(b, 1, 0, 2), TIDAL_EINVAL);
+  CHECK_OK(tidal_op_builder_set_summary(b, 0, 0, 2));
+  CHECK_OK(tidal_op_builder_build(b, delay_logic, d, NULL));
+  CHECK_OK(tidal_probe_new(o, &p));
+  CHECK_OK(tidal_capture_attach(o, d->cap));
+  CHECK_OK(tidal_worker_step(w));
+  CHECK_OK(tidal_worker_step(w));
+  /* The input is at 0, so nothing below 2 can come out of the +2 operator. */
+  CHECK(!tidal_probe_less_than(p, 2));
+  CHECK(tidal_probe_less_equal(p, 2));
+  uint64_t a[1] = {1}, z[1] = {0};
+  CHECK_OK(tidal_input_advance_to(in, 3));
+  TIDAL_RETURN_IF_ERROR(tidal_input_send(in, pairs(d->s, a, z, 1)));
+  TIDAL_RETURN_IF_ERROR(tidal_input_advance_to(in, 4));
+  /* The pending notification at 5 holds a capability at 5 until the input passes 5. */
+  TIDAL_RETURN_IF_ERROR(tidal_worker_step_until(w, p, 5));
+  CHECK(!tidal_probe_less_than(p, 5));
+  CHECK(tidal_probe_less_than(p, 6));
+  return 0;
+}
+
+TEST(operator_summaries_shift_frontiers_and_bound_sends) {
+  dl d = {parse("(u64, u64)"), 0, NULL};
+  CHECK_OK(tidal_capture_new(NULL, &d.cap));
+  tidal_config c = cfg_of(1);
+  tidal_error e;
+  int rc = tidal_execute(&c, delay_build, &d, &e);
+  if (rc) TEST_FAIL("%s", e.msg);
+  CHECK_EQ_INT(tidal_capture_len(d.cap), 1);
+  uint64_t t;
+  CHECK_OK(tidal_capture_get(d.cap, 0, &t, NULL, NULL));
+  CHECK_EQ_U64(t, 5);
+  d.bad = 1;
+  CHECK_ERR(tidal_execute(&c, delay_build, &d, &e), TIDAL_EPROGRESS);
+  if (!strstr(e.msg, "operator 'delay' (worker 0) at time 4")) TEST_FAIL("%s", e.msg);
+  tidal_capture_free(d.cap);
+  tidal_schema_unref(d.s);
+}
+
+static int capture_oom_body(void *ud, const tidal_allocator *a) {
+  (void)ud;
+  tidal_capture *c;
+  TIDAL_RETURN_IF_ERROR(tidal_capture_new(a, &c));
+  CHECK_EQ_INT(tidal_capture_len(c), 0);
+  CHECK_EQ_U64(tidal_capture_rows(c), 0);
+  CHECK_ERR(tidal_capture_get(c, 0, NULL, NULL, NULL), TIDAL_ERANGE);
+  tidal_capture_free(c);
+  tidal_capture_free(NULL);
+  return 0;
+}
+
+TEST(capture_constructor_oom) { CHECK(tidal_test_oom_sweep(capture_oom_body, NULL) >= 2); }
+
+/* ---- an operator that partitions its own output -------------------------------------------- */
+
+typedef struct part {
+  tidal_schema *s;
+  tidal_builder **b; /* one per worker */
+  uint32_t W;
+} part;
+
+static void part_destroy(void *ud) {
+  part *p = ud;
+  for (uint32_t v = 0; v < p->W; v++) tidal_builder_free(p->b[v]);
+  free(p->b);
+  free(p);
+}
+
+static int part_logic(tidal_op *op, void *ud, tidal_error *err) {
+  (void)err;
+  part *p = ud;
+  uint64_t t;
+  tidal_batch *b;
+  while (tidal_op_next(op, 0, &t, &b)) {
+    for (size_t r = 0; r < tidal_batch_rows(b); r++) {
+      uint64_t key = col(b, 0, r);
+      uint32_t v = (uint32_t)(((unsigned __int128)XXH3_64bits(&key, 8) * p->W) >> 64);
+      TIDAL_RETURN_IF_ERROR(tidal_builder_push_u64(p->b[v], key));
+      TIDAL_RETURN_IF_ERROR(tidal_builder_push_u64(p->b[v], col(b, 1, r)));
+    }
+    for (uint32_t v = 0; v < p->W; v++) {
+      if (!tidal_builder_rows(p->b[v])) continue;
+      tidal_batch *out;
+      TIDAL_RETURN_IF_ERROR(tidal_batch_from_builder(p->b[v], &out));
+      TIDAL_RETURN_IF_ERROR(tidal_op_send_partitioned(op, 0, t, v, out));
+    }
+  }
+  return 0;
+}
+
+static int part_build(tidal_worker *w, void *ud, tidal_error *err) {
+  (void)err;
+  ex *x = ud;
+  tidal_dataflow *df;
+  tidal_input *in;
+  tidal_stream *s, *ps, *xs;
+  CHECK_OK(tidal_dataflow_new(w, &df));
+  CHECK_OK(tidal_input_new(df, x->s, &in, &s));
+  tidal_op_builder *b;
+  CHECK_OK(tidal_op_builder_new(df, "part", &b));
+  CHECK_OK(tidal_op_builder_add_input(b, s, tidal_pact_pipeline(), NULL));
+  CHECK_OK(tidal_op_builder_add_output(b, x->s, &ps, NULL));
+  part *p = calloc(1, sizeof *p);
+  p->s = x->s;
+  p->W = tidal_worker_peers(w);
+  p->b = calloc(p->W, sizeof *p->b);
+  for (uint32_t v = 0; v < p->W; v++) CHECK_OK(tidal_builder_new(x->s, NULL, &p->b[v]));
+  CHECK_OK(tidal_op_builder_build(b, part_logic, p, part_destroy));
+  CHECK_OK(tidal_exchange(ps, tidal_pact_exchange_field(0), &xs));
+  CHECK_OK(tidal_capture_attach(xs, x->cap));
+  uint64_t a[100], z[100], me = tidal_worker_index(w);
+  for (int r = 0; r < 100; r++) a[r] = me << 32 | (uint64_t)r, z[r] = 0;
+  CHECK_OK(tidal_input_send(in, pairs(x->s, a, z, 100)));
+  return 0;
+}
+
+TEST(partitioned_sends_skip_the_exchange_copy) {
+  for (uint32_t W = 1; W <= 4; W++) {
+    ex x;
+    memset(&x, 0, sizeof x);
+    x.s = parse("(u64, u64)");
+    CHECK_OK(tidal_capture_new(NULL, &x.cap));
+    tidal_config c = cfg_of(W);
+    tidal_error e;
+    CHECK_OK(tidal_execute(&c, part_build, &x, &e));
+    CHECK_EQ_U64(tidal_capture_rows(x.cap), 100 * W);
+    for (size_t i = 0; i < tidal_capture_len(x.cap); i++) {
+      uint32_t wk;
+      const tidal_batch *b;
+      CHECK_OK(tidal_capture_get(x.cap, i, NULL, &wk, &b));
+      for (size_t r = 0; r < tidal_batch_rows(b); r++) CHECK_EQ_INT(target_of(&x, col(b, 0, r), W), wk);
+    }
+    tidal_capture_free(x.cap);
+    tidal_schema_unref(x.s);
+  }
+}

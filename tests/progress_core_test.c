@@ -1,6 +1,7 @@
 /* progress_core_test.c: times, summaries, antichains, change batches and the mutable antichain,
    each checked against a brute-force reference on random inputs (spec §8.1-§8.3). */
 #include "harness/test.h"
+#include "progress/progress_int.h" /* the sort template, tested directly below */
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
@@ -459,3 +460,76 @@ static int oom_structures(void *ud, const tidal_allocator *alloc) {
 }
 
 TEST(oom_structures) { CHECK(tidal_test_oom_sweep(oom_structures, NULL) > 5); }
+
+/* Compaction sorts in place with an introsort; feed it the patterns that break naive quicksorts
+   (sorted, reversed, all equal, two interleaved runs, organ pipe, few distinct keys). */
+TEST(change_batch_compaction_patterns) {
+  uint64_t rng = 8;
+  for (int pattern = 0; pattern < 6; pattern++) {
+    for (size_t n = 1; n <= 5000; n = n * 3 + 1) {
+      tidal_change_batch b;
+      tidal_change_batch_init(&b, 1, NULL);
+      size_t keys = 2 * n + 8; /* every k below is < keys */
+      int64_t *ref = calloc(keys, sizeof *ref);
+      for (size_t i = 0; i < n; i++) {
+        uint64_t k;
+        switch (pattern) {
+        case 0: k = i; break;
+        case 1: k = n - i; break;
+        case 2: k = 7; break;
+        case 3: k = i < n / 2 ? 2 * i : 2 * (i - n / 2) + 1; break;
+        case 4: k = i < n / 2 ? i : n - i; break;
+        default: k = tidal_test_rand(&rng) % 5; break;
+        }
+        int64_t d = (int64_t)(tidal_test_rand(&rng) % 3) + 1;
+        tidal_time t = tidal_time_u64(k);
+        CHECK_OK(tidal_change_batch_update(&b, &t, d, NULL));
+        ref[k] += d;
+      }
+      tidal_change_batch_compact(&b);
+      size_t nz = 0;
+      for (size_t k = 0; k < keys; k++) nz += ref[k] != 0;
+      if (b.len != nz) TEST_FAIL("pattern %d, n %zu: %zu entries, expected %zu", pattern, n, b.len, nz);
+      for (size_t i = 0; i < b.len; i++) {
+        if (i) CHECK(b.updates[i - 1].time.c[0] < b.updates[i].time.c[0]);
+        CHECK_EQ_INT(b.updates[i].diff, ref[b.updates[i].time.c[0]]);
+      }
+      free(ref);
+      tidal_change_batch_reset(&b);
+    }
+  }
+}
+
+/* The sort template's fallbacks (heapsort when the quicksort budget runs out) are rarely reached
+   through batches; drive every path directly. */
+typedef struct skey {
+  uint64_t k;
+  uint64_t tag;
+} skey;
+#define SKEY_LESS(a, b, d) ((void)(d), (a)->k < (b)->k)
+TIDAL__DEFINE_SORT(sort_skeys, skey, SKEY_LESS)
+
+TEST(sort_template_all_paths) {
+  uint64_t rng = 9;
+  for (int it = 0; it < 300; it++) {
+    size_t n = tidal_test_rand(&rng) % 600;
+    skey *v = malloc((n + 1) * sizeof *v);
+    uint64_t range = 1 + tidal_test_rand(&rng) % 1000, sum = 0;
+    for (size_t i = 0; i < n; i++) {
+      v[i].k = tidal_test_rand(&rng) % range;
+      v[i].tag = i;
+      sum += v[i].k * 31 + 7;
+    }
+    switch (it % 3) {
+    case 0: sort_skeys(v, n, 1); break;
+    case 1: sort_skeys_heapsort(v, n, 1); break;
+    default: sort_skeys_intro(v, n, 1, (int)(tidal_test_rand(&rng) % 3)); break; /* tiny budget */
+    }
+    for (size_t i = 0; i < n; i++) {
+      if (i) CHECK(v[i - 1].k <= v[i].k);
+      sum -= v[i].k * 31 + 7; /* a permutation keeps the multiset */
+    }
+    CHECK_EQ_U64(sum, 0);
+    free(v);
+  }
+}

@@ -3,6 +3,7 @@
    outputs vs simple-path enumeration, frontiers vs "minimal { s(t) : count(l,t) > 0, s a path
    summary l -> X }", order independence, and OOM injection. */
 #include "harness/test.h"
+#include "progress/tracker_int.h" /* the work counter, for the work bound below */
 
 /* ---- a small graph description the tests own (independent of the builder's internals) ----- */
 
@@ -491,9 +492,26 @@ TEST(tracker_rejects_unknown_locations) {
   CHECK_ERR(tidal_tracker_update(t, tidal_location_source(MAXN + 3, 0), &z, 1, &err), TIDAL_EINVAL);
   CHECK(strstr(err.msg, "Source(10, 0)") != NULL);
   CHECK_ERR(tidal_tracker_update(t, tidal_location_target(1, MAXP + 1), &z, 1, &err), TIDAL_EINVAL);
+  /* A batch with one bad location queues nothing (all or nothing). */
+  tidal_progress_update ups[3];
+  memset(ups, 0, sizeof ups);
+  for (int i = 0; i < 3; i++) {
+    ups[i].loc = loc_of(rand_existing_loc(&g, &rng));
+    ups[i].time = z;
+    ups[i].diff = 1;
+  }
+  ups[1].loc = tidal_location_target(MAXN + 1, 0);
+  CHECK_ERR(tidal_tracker_update_many(t, ups, 3, &err), TIDAL_EINVAL);
+  CHECK(!tidal_tracker_tracking_anything(t));
+  ups[1].loc = ups[0].loc;
+  CHECK_OK(tidal_tracker_update_many(t, ups, 3, &err));
+  CHECK(tidal_tracker_tracking_anything(t));
+  CHECK_OK(tidal_tracker_propagate(t, NULL));
+  const tidal_antichain *pf = tidal_tracker_pointstamp_frontier(t, ups[0].loc);
+  CHECK(pf->len == 1 && tidal_time_eq(&pf->elems[0], &z, g.depth));
   CHECK(tidal_tracker_target_frontier(t, 1, MAXP + 1) == NULL);
   CHECK(tidal_tracker_output_changes(t, MAXP + 1) == NULL);
-  CHECK(!tidal_tracker_tracking_anything(t));
+  CHECK(tidal_tracker_tracking_anything(t));
   tidal_tracker_free(t);
 }
 
@@ -565,7 +583,7 @@ TEST(tracker_order_independence) {
     }
     tidal_tracker *ref;
     CHECK_OK(build(&g, NULL, &ref, NULL));
-    for (int i = 0; i < n; i++) CHECK_OK(tidal_tracker_update(ref, ups[i].loc, &ups[i].time, ups[i].diff, NULL));
+    CHECK_OK(tidal_tracker_update_many(ref, ups, (size_t)n, NULL));
     CHECK_OK(tidal_tracker_propagate(ref, NULL));
     for (int trial = 0; trial < 4; trial++) {
       /* Shuffle, then feed in random splits with a propagate after each. */
@@ -634,5 +652,201 @@ TEST(oom_tracker_build_and_propagate) {
     if (g.n_edges < 4) continue;
     CHECK(tidal_test_oom_sweep(oom_tracker, &g) > 10);
     graphs++;
+  }
+}
+
+/* Hostile counts (from the network) wrap instead of overflowing (UBSan would flag overflow). */
+TEST(tracker_hostile_counts_do_not_overflow) {
+  tidal_tracker_builder *b;
+  tidal_summary id = tidal_summary_identity();
+  CHECK_OK(tidal_tracker_builder_new(1, 0, 0, NULL, &b, NULL));
+  CHECK_OK(tidal_tracker_builder_add_node(b, 0, 1, NULL, NULL, NULL));
+  CHECK_OK(tidal_tracker_builder_add_node(b, 1, 1, &id, NULL, NULL));
+  CHECK_OK(tidal_tracker_builder_add_edge(b, 1, 0, 2, 0, NULL));
+  tidal_tracker *t;
+  CHECK_OK(tidal_tracker_builder_build(b, &t, NULL));
+  tidal_tracker_builder_free(b);
+  tidal_time z = tidal_time_minimum(), big = tidal_time_u64(UINT64_MAX);
+  for (int i = 0; i < 4; i++) {
+    CHECK_OK(tidal_tracker_update(t, tidal_location_target(2, 0), &z, INT64_MAX, NULL));
+    CHECK_OK(tidal_tracker_update(t, tidal_location_source(1, 0), &big, INT64_MIN, NULL));
+    CHECK_OK(tidal_tracker_propagate(t, NULL));
+  }
+  /* 4 * INT64_MAX wraps to -4: no positive count, so no frontier. */
+  CHECK_EQ_INT(tidal_tracker_target_frontier(t, 2, 0)->len, 0);
+  tidal_tracker_free(t);
+}
+
+/* ---- nested scopes (§5, §8.9), by hand ------------------------------------------------------
+   Parent (epochs): input 1 -> scope 2 -> sink 3. Scope 2 is an iteration scope (Product times):
+   Source(0,0) -> concat 1 -> feedback 2 (+1 inner) -> concat 1; concat 1 -> Target(0,0). The
+   plumbing is the one docs/progress.md describes for the dataflow layer. */
+
+typedef struct nested {
+  tidal_tracker *outer, *inner;
+  tidal_mutable_antichain out_caps; /* scope output 0's capabilities, outer time */
+} nested;
+
+/* Inner -> parent: projected capability changes, in outer time, as the scope's internal[0]. */
+static void nested_report_up(nested *n) {
+  tidal_change_batch *oc = tidal_tracker_output_changes(n->inner, 0);
+  tidal_change_batch_compact(oc);
+  for (size_t i = 0; i < oc->len; i++) {
+    tidal_time o = tidal_time_to_outer(&oc->updates[i].time, 2);
+    CHECK_OK(tidal_mutable_antichain_update(&n->out_caps, &o, oc->updates[i].diff, NULL));
+  }
+  tidal_change_batch_clear(oc);
+  tidal_change_batch *ch = &n->out_caps.changes;
+  tidal_change_batch_compact(ch);
+  for (size_t i = 0; i < ch->len; i++) /* non-local child: +1 per frontier element, no xW */
+    CHECK_OK(tidal_tracker_update(n->outer, tidal_location_source(2, 0), &ch->updates[i].time,
+                                  ch->updates[i].diff, NULL));
+  tidal_change_batch_clear(ch);
+}
+
+/* Parent -> inner: frontier changes at the scope's input, applied as Source(0,0) pointstamps. */
+static void nested_accept_frontier(nested *n) {
+  tidal_progress_batch *p = tidal_tracker_pushed(n->outer);
+  tidal_progress_batch_compact(p);
+  for (size_t i = 0; i < p->len; i++) {
+    const tidal_progress_update *u = &p->updates[i];
+    if (u->loc.node != 2) continue;
+    tidal_time in = tidal_time_to_inner(&u->time, 1);
+    CHECK_OK(tidal_tracker_update(n->inner, tidal_location_source(0, 0), &in, u->diff, NULL));
+  }
+  tidal_progress_batch_clear(p);
+}
+
+/* One round: inner propagates and reports up, parent propagates and reports down, repeat. */
+static void nested_settle(nested *n) {
+  for (int i = 0; i < 3; i++) {
+    CHECK_OK(tidal_tracker_propagate(n->inner, NULL));
+    tidal_progress_batch_clear(tidal_tracker_pushed(n->inner));
+    nested_report_up(n);
+    CHECK_OK(tidal_tracker_propagate(n->outer, NULL));
+    nested_accept_frontier(n);
+  }
+}
+
+static bool frontier_is(const tidal_antichain *f, int64_t epoch) {
+  if (epoch < 0) return f->len == 0;
+  return f->len == 1 && f->elems[0].c[0] == (uint64_t)epoch;
+}
+
+TEST(nested_scope_plumbing) {
+  nested n;
+  tidal_summary id = tidal_summary_identity(), loop = tidal_summary_add(1, 1);
+  tidal_tracker_builder *b;
+  /* Inner scope. */
+  CHECK_OK(tidal_tracker_builder_new(2, 1, 1, NULL, &b, NULL));
+  CHECK_OK(tidal_tracker_builder_add_node(b, 2, 1, &id, NULL, NULL));
+  CHECK_OK(tidal_tracker_builder_add_node(b, 1, 1, &loop, NULL, NULL));
+  CHECK_OK(tidal_tracker_builder_add_edge(b, 0, 0, 1, 0, NULL));
+  CHECK_OK(tidal_tracker_builder_add_edge(b, 1, 0, 2, 0, NULL));
+  CHECK_OK(tidal_tracker_builder_add_edge(b, 2, 0, 1, 1, NULL));
+  CHECK_OK(tidal_tracker_builder_add_edge(b, 1, 0, 0, 0, NULL));
+  CHECK_OK(tidal_tracker_builder_build(b, &n.inner, NULL));
+  tidal_tracker_builder_free(b);
+  /* The scope's summary for the parent: to_outer of each inner summary input -> output. */
+  const tidal_summary_antichain *ss = tidal_tracker_scope_summary(n.inner, 0, 0);
+  CHECK_EQ_INT(ss->len, 1);
+  tidal_summary outer_sum = tidal_summary_to_outer(&ss->elems[0], 2);
+  CHECK(tidal_summary_eq(&outer_sum, &id, 1));
+  /* Parent. */
+  CHECK_OK(tidal_tracker_builder_new(1, 0, 0, NULL, &b, NULL));
+  CHECK_OK(tidal_tracker_builder_add_node(b, 0, 1, NULL, NULL, NULL));
+  CHECK_OK(tidal_tracker_builder_add_node(b, 1, 1, NULL, NULL, NULL));
+  CHECK_OK(tidal_tracker_builder_add_summary(b, 2, 0, 0, &outer_sum, NULL));
+  CHECK_OK(tidal_tracker_builder_add_node(b, 1, 0, NULL, NULL, NULL));
+  CHECK_OK(tidal_tracker_builder_add_edge(b, 1, 0, 2, 0, NULL));
+  CHECK_OK(tidal_tracker_builder_add_edge(b, 2, 0, 3, 0, NULL));
+  CHECK_OK(tidal_tracker_builder_build(b, &n.outer, NULL));
+  tidal_tracker_builder_free(b);
+  tidal_mutable_antichain_init(&n.out_caps, 1, NULL);
+
+  /* Build time: the parent input's capability (W = 1) and the children's initial capabilities,
+     whose projection is the scope's initial internal capability. */
+  tidal_time e0 = tidal_time_u64(0), e1 = tidal_time_u64(1), i00 = tidal_time_product(0, 0);
+  CHECK_OK(tidal_tracker_update(n.outer, tidal_location_source(1, 0), &e0, 1, NULL));
+  CHECK_OK(tidal_tracker_update(n.inner, tidal_location_source(1, 0), &i00, 1, NULL));
+  CHECK_OK(tidal_tracker_update(n.inner, tidal_location_source(2, 0), &i00, 1, NULL));
+  nested_settle(&n);
+  /* The scope's input frontier was seeded before any child runs (timely #360). */
+  CHECK(frontier_is(tidal_tracker_pointstamp_frontier(n.inner, tidal_location_source(0, 0)), 0));
+  CHECK(frontier_is(tidal_tracker_target_frontier(n.outer, 3, 0), 0));
+  /* The children release their initial capabilities; the loop keeps one at (0, 3). */
+  tidal_time i03 = tidal_time_product(0, 3);
+  CHECK_OK(tidal_tracker_update(n.inner, tidal_location_source(1, 0), &i00, -1, NULL));
+  CHECK_OK(tidal_tracker_update(n.inner, tidal_location_source(2, 0), &i00, -1, NULL));
+  CHECK_OK(tidal_tracker_update(n.inner, tidal_location_source(2, 0), &i03, +1, NULL));
+  nested_settle(&n);
+  /* The parent input moves to epoch 1: the loop's capability at (0, 3) still holds the sink at 0. */
+  CHECK_OK(tidal_tracker_update(n.outer, tidal_location_source(1, 0), &e1, +1, NULL));
+  CHECK_OK(tidal_tracker_update(n.outer, tidal_location_source(1, 0), &e0, -1, NULL));
+  nested_settle(&n);
+  CHECK(frontier_is(tidal_tracker_target_frontier(n.outer, 2, 0), 1));
+  CHECK(frontier_is(tidal_tracker_target_frontier(n.outer, 3, 0), 0));
+  /* Inside, the loop's input sees the capability (0, 3) and the next epoch's first lap (1, 1):
+     incomparable, both in the frontier. */
+  tidal_antichain want;
+  tidal_antichain_init(&want, 2, NULL);
+  tidal_time i11 = tidal_time_product(1, 1);
+  CHECK_OK(tidal_antichain_insert(&want, &i03, NULL, NULL));
+  CHECK_OK(tidal_antichain_insert(&want, &i11, NULL, NULL));
+  CHECK(tidal_antichain_equal(tidal_tracker_target_frontier(n.inner, 1, 1), &want));
+  tidal_antichain_reset(&want);
+  /* The loop finishes: the sink moves to 1. */
+  CHECK_OK(tidal_tracker_update(n.inner, tidal_location_source(2, 0), &i03, -1, NULL));
+  nested_settle(&n);
+  CHECK(frontier_is(tidal_tracker_target_frontier(n.outer, 3, 0), 1));
+  /* The parent input closes: everything empties, in both scopes. */
+  CHECK_OK(tidal_tracker_update(n.outer, tidal_location_source(1, 0), &e1, -1, NULL));
+  nested_settle(&n);
+  CHECK(frontier_is(tidal_tracker_target_frontier(n.outer, 3, 0), -1));
+  CHECK(!tidal_tracker_tracking_anything(n.inner));
+  CHECK(!tidal_tracker_tracking_anything(n.outer));
+  CHECK_EQ_INT(n.out_caps.frontier.len, 0);
+  tidal_mutable_antichain_reset(&n.out_caps);
+  tidal_tracker_free(n.inner);
+  tidal_tracker_free(n.outer);
+}
+
+/* §8.6 work bound: moving a capability inside a loop of K operators (each step of the loop an
+   identity, the feedback +1) costs O(K) worklist entries: in time order the retraction's -1 runs
+   ahead of the +1 and they cancel, instead of chasing each other round the loop. */
+TEST(tracker_loop_retraction_work_is_linear) {
+  for (uint32_t K = 1; K <= 64; K *= 4) {
+    tidal_tracker_builder *b;
+    tidal_summary id = tidal_summary_identity(), fb = tidal_summary_add(1, 1);
+    CHECK_OK(tidal_tracker_builder_new(2, 0, 0, NULL, &b, NULL));
+    for (uint32_t k = 0; k < K; k++) CHECK_OK(tidal_tracker_builder_add_node(b, 1, 1, &id, NULL, NULL));
+    uint32_t f;
+    CHECK_OK(tidal_tracker_builder_add_node(b, 1, 1, &fb, &f, NULL));
+    for (uint32_t k = 1; k < K; k++) CHECK_OK(tidal_tracker_builder_add_edge(b, k, 0, k + 1, 0, NULL));
+    CHECK_OK(tidal_tracker_builder_add_edge(b, K, 0, f, 0, NULL));
+    CHECK_OK(tidal_tracker_builder_add_edge(b, f, 0, 1, 0, NULL));
+    tidal_tracker *t;
+    CHECK_OK(tidal_tracker_builder_build(b, &t, NULL));
+    tidal_tracker_builder_free(b);
+    tidal_location head = tidal_location_source(1, 0);
+    uint64_t total_work = 0;
+    for (uint64_t i = 0; i < 20; i++) {
+      /* A capability at the loop head, then its removal: the whole loop must empty. */
+      tidal_time a = tidal_time_product(0, i);
+      CHECK_OK(tidal_tracker_update(t, head, &a, +1, NULL));
+      CHECK_OK(tidal_tracker_propagate(t, NULL));
+      const tidal_antichain *fr = tidal_tracker_target_frontier(t, f, 0);
+      CHECK(fr->len == 1 && tidal_time_eq(&fr->elems[0], &a, 2));
+      CHECK_OK(tidal_tracker_update(t, head, &a, -1, NULL));
+      uint64_t before = t->work;
+      CHECK_OK(tidal_tracker_propagate(t, NULL));
+      uint64_t w = t->work - before;
+      total_work += w;
+      CHECK(w <= 8 * (uint64_t)(K + 1) + 8);
+      CHECK_EQ_INT(tidal_tracker_target_frontier(t, f, 0)->len, 0);
+      CHECK_EQ_INT(tidal_tracker_target_frontier(t, 1, 0)->len, 0);
+    }
+    CHECK(total_work > 0);
+    tidal_tracker_free(t);
   }
 }

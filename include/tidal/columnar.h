@@ -169,6 +169,14 @@ typedef struct tidal_batch_view {
 /// default) borrowed, must outlive the view. Thread-safe: yes for distinct views.
 TIDAL_API int tidal_view_init(tidal_batch_view *v, const tidal_schema *s, const void *bytes,
                               size_t len, const tidal_allocator *a, tidal_error *err);
+/// Stricter than tidal_view_init (which accepts every form that is safe to read, as spec §4
+/// asks): check that a valid view holds exactly the bytes the crate's writer would produce for its
+/// rows (every value referenced; enum discriminants in the writer's empty / homogeneous /
+/// heterogeneous form with offsets counting per variant). For callers that compare or hash
+/// batches by bytes: canonical bytes -> view -> push_rows -> encode is the identity.
+/// Returns 0, TIDAL_ECORRUPT ("slice K, element I: not canonical: ..."), TIDAL_ENOMEM.
+/// Thread-safe: yes. Added to the draft API.
+TIDAL_API int tidal_view_check_canonical(const tidal_batch_view *v, tidal_error *err);
 /// Release what tidal_view_init / tidal_builder_view allocated; v is then zeroed. Never fails.
 TIDAL_API void tidal_view_reset(tidal_batch_view *v);
 /// Slice k (k < nslices; not checked). Cheap enough for inner loops.
@@ -247,7 +255,9 @@ TIDAL_API int tidal_builder_begin_variant(tidal_builder *b, uint32_t index);
 /* Fast paths: direct slice access for hot loops; after appending whole rows directly, declare
    them with tidal_builder_add_rows. The common (string, i64) push is a static inline that costs
    a few ns. */
-/// The buffer of slice k (NULL when out of range), borrowed from the builder. Appending to it
+/// The buffer of slice k (NULL when out of range), borrowed from the builder until the next
+/// tidal_batch_from_builder or tidal_builder_free (the pointer must not be kept across them).
+/// Appending to it
 /// directly is for flat schemas; the caller keeps every slice consistent and then calls
 /// tidal_builder_add_rows. Do not append while a row is half pushed.
 TIDAL_API tidal_buffer *tidal_builder_slice(tidal_builder *b, size_t k);

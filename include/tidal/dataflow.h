@@ -86,8 +86,10 @@ typedef int (*tidal_build_cb)(tidal_worker *w, void *ud, tidal_error *err);
 /// Returns: 0, or the first error of any worker or operator; every other worker then stops at its
 /// next step (its build sees TIDAL_ECANCELED from tidal_worker_step*). err->msg names the
 /// operator, the worker and the time ("operator 'count' (worker 2) at time 7: ...").
-/// Errors: TIDAL_EINVAL (bad config), TIDAL_ENOMEM, TIDAL_EOPERATOR-style codes from operators,
-/// anything build returns, -errno if a thread cannot be started.
+/// Errors: TIDAL_EINVAL (bad config, or workers that built different dataflows), TIDAL_ENOMEM,
+/// TIDAL_EPROGRESS (an operator broke the capability rules), TIDAL_EMISMATCH (workers built
+/// different graphs), whatever an operator's logic or a build function returned, -errno if a
+/// thread cannot be started.
 /// Ownership: cfg and ud are borrowed for the call. Thread-safe: yes; computations are
 /// independent (no global state), several may run at once in one process. Since: 0.1.
 TIDAL_API int tidal_execute(const tidal_config *cfg, tidal_build_cb build, void *ud,
@@ -107,7 +109,8 @@ TIDAL_API size_t tidal_worker_batch_bytes(const tidal_worker *w);
 /// One round of scheduling: take in arrived data and progress, update frontiers, run every
 /// operator that has work once, flush exchanges, send progress. Never blocks.
 /// Returns 0, or the computation's first error (TIDAL_ECANCELED if it was another worker's):
-/// the build function should then return promptly. Since: 0.1.
+/// the build function should then return promptly; TIDAL_EINVAL if called from an operator's
+/// logic (steps do not nest). Since: 0.1.
 TIDAL_API int tidal_worker_step(tidal_worker *w);
 
 /// Step while cond(ud) is true, parking (sleeping without spinning) whenever the worker has nothing
@@ -243,8 +246,18 @@ TIDAL_API int tidal_op_builder_add_output(tidal_op_builder *b, const tidal_schem
                                           tidal_stream **stream /* OUT */,
                                           uint32_t *index /* OUT */);
 /// Declare that `input` cannot result in anything at `output` (default: connected with the
-/// identity summary: data at t may cause output at t or later). Returns 0, TIDAL_EINVAL.
+/// identity summary: data at t may cause output at t or later). Returns 0, TIDAL_EINVAL,
+/// TIDAL_ENOMEM.
 TIDAL_API int tidal_op_builder_disconnect(tidal_op_builder *b, uint32_t input, uint32_t output);
+
+/// The `delay` of tidal_op_builder_set_summary that means "not connected".
+#define TIDAL_SUMMARY_DISCONNECTED UINT64_MAX
+/// Declare the summary of (input, output): data at t on `input` can only cause output at
+/// t + delay or later (0 = identity, the default; TIDAL_SUMMARY_DISCONNECTED = never). Sends
+/// justified by a message are then checked against t + delay. Returns 0, TIDAL_EINVAL (no such
+/// port), TIDAL_ENOMEM. Since: 0.1.
+TIDAL_API int tidal_op_builder_set_summary(tidal_op_builder *b, uint32_t input, uint32_t output,
+                                           uint64_t delay);
 /// Finish: the operator joins the dataflow. logic may be NULL (an operator that discards its
 /// input). Every output starts with a capability at time 0,
 /// which the logic can take with tidal_op_initial_cap during its first call (otherwise it is
@@ -256,7 +269,8 @@ TIDAL_API int tidal_op_builder_build(tidal_op_builder *b, tidal_op_logic_cb logi
 
 /* ---- inside the logic callback (op is valid only during the call) ---- */
 
-/// The operator's name (borrowed), worker index, number of workers and allocator.
+/// The operator's name (borrowed for the operator's life), worker index, number of workers,
+/// the computation's allocator (borrowed for the computation) and target batch size.
 TIDAL_API const char *tidal_op_name(const tidal_op *op);
 TIDAL_API uint32_t tidal_op_worker_index(const tidal_op *op);
 TIDAL_API uint32_t tidal_op_peers(const tidal_op *op);
@@ -276,8 +290,10 @@ TIDAL_API size_t tidal_op_batch_bytes(const tidal_op *op);
 TIDAL_API bool tidal_op_next(tidal_op *op, uint32_t input, uint64_t *time /* OUT */,
                              tidal_batch **batch /* OUT */);
 
-/// The frontier of `input`: the least times that may still arrive. Borrowed, valid during this
-/// call. At depth 1 it has at most one element; empty means the input is exhausted.
+/// The frontier of `input`: the least times that may still arrive, as this worker sees them
+/// (never ahead of the truth). Returns NULL for an input that does not exist. Ownership:
+/// borrowed, valid until the logic call returns. At depth 1 it has at most one element; empty
+/// means the input is exhausted.
 TIDAL_API const tidal_antichain *tidal_op_frontier(const tidal_op *op, uint32_t input);
 /// True iff data at time t may still arrive at `input` (some frontier element <= t).
 TIDAL_API bool tidal_op_frontier_less_equal(const tidal_op *op, uint32_t input, uint64_t t);
@@ -287,8 +303,10 @@ TIDAL_API bool tidal_op_frontier_empty(const tidal_op *op, uint32_t input);
 /// The initial capability (time 0) of `output`, on the first logic call only; NULL afterwards or
 /// if already taken. Ownership: the operator owns it (drop it with tidal_cap_drop).
 TIDAL_API tidal_cap *tidal_op_initial_cap(tidal_op *op, uint32_t output);
-/// Mint a capability for `output` at time t. Legal while a message at a time <= t is current
-/// (tidal_op_next) or a held capability for that output (or a delivered notification) is <= t.
+/// Mint a capability for `output` at time t. Legal while a message at a time t0 is current
+/// (tidal_op_next) on an input whose summary to `output` maps t0 to a time <= t (t0 <= t with
+/// the default identity summary), or a held capability for that output, a pending notification
+/// or a notification being delivered is at a time <= t.
 /// Returns 0, TIDAL_EPROGRESS (not justified: a bug in the operator; stops the computation),
 /// TIDAL_ENOMEM. Ownership: *cap is owned by the operator until tidal_cap_drop.
 TIDAL_API int tidal_op_cap_retain(tidal_op *op, uint32_t output, uint64_t t,
@@ -297,7 +315,7 @@ TIDAL_API int tidal_op_cap_retain(tidal_op *op, uint32_t output, uint64_t t,
 TIDAL_API int tidal_cap_downgrade(tidal_cap *cap, uint64_t t);
 /// Drop a capability. NULL is a no-op. May be called from the logic callback only.
 TIDAL_API void tidal_cap_drop(tidal_cap *cap);
-/// A capability's time and output.
+/// A capability's time and output. Thread-safe: no (the operator's worker only).
 TIDAL_API uint64_t tidal_cap_time(const tidal_cap *cap);
 TIDAL_API uint32_t tidal_cap_output(const tidal_cap *cap);
 
@@ -306,17 +324,27 @@ TIDAL_API uint32_t tidal_cap_output(const tidal_cap *cap);
 /// Returns 0, TIDAL_EPROGRESS (no capability for t), TIDAL_EMISMATCH (schema), TIDAL_ENOMEM.
 /// Ownership: takes `batch` on every path. Since: 0.1.
 TIDAL_API int tidal_op_send(tidal_op *op, uint32_t output, uint64_t t, tidal_batch *batch);
+/// Send like tidal_op_send, vouching that every row of `batch` belongs to `worker` under the
+/// pact of every exchange channel this output feeds (the operator partitioned its output with
+/// the same hash): those channels then forward the batch without hashing or copying a row
+/// (debug builds verify the claim). Other pacts ignore the hint. A wrong claim misroutes rows.
+/// Returns as tidal_op_send, or TIDAL_EINVAL (worker out of range). Ownership: takes `batch`
+/// on every path. Since: 0.1.
+TIDAL_API int tidal_op_send_partitioned(tidal_op *op, uint32_t output, uint64_t t,
+                                        uint32_t worker, tidal_batch *batch);
 /// Move b's rows into a batch and send it as tidal_op_send (nothing if b is empty); b is left
 /// empty and reusable. Ownership: b is borrowed.
 TIDAL_API int tidal_op_send_builder(tidal_op *op, uint32_t output, uint64_t t, tidal_builder *b);
 
 /// Ask to be notified once every input frontier has passed t (no input can receive data at
-/// <= t). Legal under the rule of tidal_op_cap_retain (on any output; an operator without outputs
-/// needs a current message <= t). The operator keeps a capability at t on every output until the
+/// <= t). Legal when tidal_op_cap_retain at t would be legal on every output (an operator without
+/// outputs may ask for any time). The operator keeps a capability at t on every output until the
 /// notification is delivered. Repeated requests for one time are merged.
 /// Returns 0, TIDAL_EPROGRESS, TIDAL_ENOMEM.
 TIDAL_API int tidal_op_notify_at(tidal_op *op, uint64_t t);
-/// Take the next ready notification (least time first): returns true with *t set. Until the next
+/// Take the next ready notification (least time first): returns true with *t set. Delivery
+/// follows this worker's view of the frontiers: every instance of the operator is notified at t
+/// on its own worker. Until the next
 /// call (or the end of the logic call) the operator may send and retain at times >= *t on every
 /// output. Returns false when none is ready.
 TIDAL_API bool tidal_op_next_notification(tidal_op *op, uint64_t *t /* OUT */);
@@ -395,6 +423,8 @@ TIDAL_API int tidal_capture_new(const tidal_allocator *alloc, tidal_capture **ou
 TIDAL_API void tidal_capture_free(tidal_capture *c);
 /// Capture every batch of stream s into c (appended in arrival order, under c's lock).
 /// Returns 0, TIDAL_EINVAL, TIDAL_ENOMEM. Ownership: c borrowed; it must outlive the computation.
+/// The captured batches were allocated with the computation's allocator, which must therefore
+/// stay valid until tidal_capture_free.
 TIDAL_API int tidal_capture_attach(tidal_stream *s, tidal_capture *c);
 /// Number of captured batches, and entry i (batch borrowed while c lives). Thread-safe: yes.
 TIDAL_API size_t tidal_capture_len(tidal_capture *c);

@@ -136,18 +136,20 @@ static inline tidal_time tidal_time_join(const tidal_time *a, const tidal_time *
 }
 
 /// Nested scopes (§5): an outer time of depth `outer_depth` entering a scope becomes
-/// (t, 0) of depth outer_depth + 1 (which must be <= TIDAL_TIME_MAX_DEPTH). Thread-safe: yes.
+/// (t, 0) of depth outer_depth + 1 (which must be <= TIDAL_TIME_MAX_DEPTH; a larger depth returns
+/// t unchanged rather than writing out of bounds). Thread-safe: yes.
 static inline tidal_time tidal_time_to_inner(const tidal_time *t, uint32_t outer_depth) {
   tidal_time r = *t;
-  r.c[outer_depth] = 0;
+  if (outer_depth < TIDAL_TIME_MAX_DEPTH) r.c[outer_depth] = 0;
   return r;
 }
 
 /// Nested scopes (§5): an inner time of depth `inner_depth` leaving its scope drops its innermost
-/// coordinate. Thread-safe: yes.
+/// coordinate (inner_depth in 1..TIDAL_TIME_MAX_DEPTH; otherwise t is returned unchanged).
+/// Thread-safe: yes.
 static inline tidal_time tidal_time_to_outer(const tidal_time *t, uint32_t inner_depth) {
   tidal_time r = *t;
-  r.c[inner_depth - 1] = 0;
+  if (inner_depth >= 1 && inner_depth <= TIDAL_TIME_MAX_DEPTH) r.c[inner_depth - 1] = 0;
   return r;
 }
 
@@ -171,10 +173,11 @@ static inline tidal_summary tidal_summary_identity(void) {
 }
 
 /// The summary that adds `inc` to coordinate `coord` (< depth) and keeps the others: e.g.
-/// tidal_summary_add(1, 1) is an iteration scope's feedback. Thread-safe: yes. Since: 0.1.
+/// tidal_summary_add(1, 1) is an iteration scope's feedback. A coord >= TIDAL_TIME_MAX_DEPTH gives
+/// the identity. Thread-safe: yes. Since: 0.1.
 static inline tidal_summary tidal_summary_add(uint32_t coord, uint64_t inc) {
   tidal_summary s = {{0}};
-  s.c[coord] = inc;
+  if (coord < TIDAL_TIME_MAX_DEPTH) s.c[coord] = inc;
   return s;
 }
 
@@ -232,7 +235,7 @@ static inline bool tidal_summary_is_strict(const tidal_summary *s, uint32_t dept
 /// advances the inner coordinate becomes the identity. Thread-safe: yes. Since: 0.1.
 static inline tidal_summary tidal_summary_to_outer(const tidal_summary *s, uint32_t inner_depth) {
   tidal_summary r = *s;
-  r.c[inner_depth - 1] = 0;
+  if (inner_depth >= 1 && inner_depth <= TIDAL_TIME_MAX_DEPTH) r.c[inner_depth - 1] = 0;
   return r;
 }
 
@@ -521,7 +524,8 @@ TIDAL_API int tidal_tracker_builder_check(const tidal_tracker_builder *b, tidal_
 /// Runs tidal_tracker_builder_check first. Computes the summaries from every location to the
 /// scope outputs (§5). All counts start at zero: the caller adds initial capabilities with
 /// tidal_tracker_update, then propagate before any operator runs.
-/// Returns: 0 and *out. Errors: TIDAL_EINVAL (non-advancing cycle), TIDAL_ENOMEM (*out = NULL).
+/// Returns: 0 and *out. Errors: TIDAL_EINVAL (non-advancing cycle, or more than 2^32 - 2 ports),
+/// TIDAL_ENOMEM; *out = NULL on error.
 /// Ownership: *out is owned by the caller, release with tidal_tracker_free. The tracker uses the
 /// builder's allocator.
 TIDAL_API int tidal_tracker_builder_build(const tidal_tracker_builder *b,
@@ -541,21 +545,31 @@ TIDAL_API uint32_t tidal_tracker_node_outputs(const tidal_tracker *t, uint32_t n
 /// flight (+ produced, - consumed). Takes effect at the next tidal_tracker_propagate. Counts may go
 /// transiently negative (views lag reality, spec §6).
 /// Returns: 0. Errors: TIDAL_EINVAL (no such location, named in the message: locations that came
-/// from the network are validated here), TIDAL_ENOMEM. Nothing is queued on error.
+/// from the network are validated here; nothing is queued), TIDAL_ENOMEM (the update is lost, so
+/// the tracker is marked unusable: every later propagate fails).
 TIDAL_API int tidal_tracker_update(tidal_tracker *t, tidal_location loc, const tidal_time *time,
                                    int64_t diff, tidal_error *err);
 /// Queue every entry of a progress batch (same depth) as one atomic group: every location is
 /// validated first. The batch is borrowed for the call and not modified.
-/// Returns: 0. Errors: TIDAL_EINVAL (some location does not exist), TIDAL_ENOMEM; nothing is
-/// queued on error.
+/// Returns: 0. Errors: TIDAL_EINVAL (some location does not exist; nothing is queued),
+/// TIDAL_ENOMEM (part of the batch may be queued: the tracker is marked unusable, as for
+/// tidal_tracker_update).
 TIDAL_API int tidal_tracker_update_batch(tidal_tracker *t, const tidal_progress_batch *batch,
                                          tidal_error *err);
+/// Queue n updates from a plain array (e.g. a received progress message) as one atomic group:
+/// every location is validated first. `updates` is borrowed for the call. Since: 0.1 (added after
+/// the first header; additive).
+/// Returns: 0. Errors: TIDAL_EINVAL (some location does not exist, named in the message; nothing
+/// is queued), TIDAL_ENOMEM (as tidal_tracker_update_batch).
+TIDAL_API int tidal_tracker_update_many(tidal_tracker *t, const tidal_progress_update *updates,
+                                        size_t n, tidal_error *err);
 /// Fold the queued updates into the pointstamp frontiers and spread the implied changes through the
 /// graph in time order (§4). Afterwards every target's frontier (tidal_tracker_target_frontier)
 /// equals the minimal elements of { s(t) : count(l, t) > 0, s a path summary from l to it };
 /// the changes are appended to tidal_tracker_pushed and tidal_tracker_output_changes.
-/// Returns: 0. Errors: TIDAL_ENOMEM (the tracker's state is then inconsistent and every later
-/// propagate fails: stop the dataflow and free it).
+/// Returns: 0. Errors: TIDAL_ENOMEM, now or after an earlier failed update or propagate (the
+/// tracker's state is then inconsistent and every later propagate fails: stop the dataflow and
+/// free it).
 TIDAL_API int tidal_tracker_propagate(tidal_tracker *t, tidal_error *err);
 
 /// ±1 changes to target implication frontiers (input frontiers) made by propagate, keyed by

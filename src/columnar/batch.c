@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 
+/* Shared between threads: `refs` is atomic; every other field is immutable after creation. */
 struct tidal_batch {
   atomic_size_t refs;          /* owners (C11 atomic; the last unref frees) */
   tidal_allocator alloc;       /* a copy of the allocator of this struct and its storage */

@@ -46,6 +46,7 @@ typedef struct tidal__arena_block {
   size_t used;                      /* bytes handed out, header included */
 } tidal__arena_block;
 
+/* Shared between threads: `refs` is atomic; every other field is immutable after parse. */
 struct tidal_schema {
   atomic_size_t refs;           /* references; the last unref frees (C11 atomic) */
   tidal_allocator alloc;        /* a copy of the allocator everything came from */

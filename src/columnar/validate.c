@@ -17,6 +17,7 @@
 **      number of variants, offset < len of that variant's column (any in-range offset accepted)
 **   V7 unit-enum tags in range                     V8 char: Unicode scalar values
 **   V9 string bytes valid UTF-8, each bound on a character boundary
+**   V10 unit counts <= 2^32-1 (the only length that costs no bytes)
 */
 #include "columnar/columnar_int.h"
 
@@ -132,7 +133,12 @@ static int validate(const vctx *c, const tidal_type *t, uint64_t *len) {
   size_t k = t->first_slice;
   switch (t->kind) {
   case TIDAL_KIND_BOOL: return bits(c, k, len, NULL);
-  case TIDAL_KIND_UNIT: *len = tidal__u64_at(&sl[k], 0); return 0;
+  case TIDAL_KIND_UNIT:
+    /* A unit count costs no bytes, so it is the one length a tiny hostile batch can inflate:
+       cap it (row indexes are u32 in push_rows; real batches are ~1 MiB). */
+    *len = tidal__u64_at(&sl[k], 0);
+    if (*len > UINT32_MAX) return BAD(k, 0, "unit count above 2^32-1");
+    return 0;
   case TIDAL_KIND_CHAR: {
     const uint32_t *p = (const uint32_t *)sl[k].data;
     for (size_t i = 0; i < sl[k].len; i++)

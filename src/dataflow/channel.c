@@ -140,8 +140,15 @@ static int deliver(tidal__channel *ch, uint32_t v, uint64_t t, tidal_batch *b) {
 static int flush_one(tidal__channel *ch, uint32_t v) {
   tidal_builder *bl = ch->builders[v];
   if (!bl || tidal_builder_rows(bl) == 0) return 0;
+  /* The batch takes the builder's slices; give the builder as much room again when the batch
+     was a full one, so the next one fills without a chain of reallocations. */
+  bool full = tidal_builder_bytes(bl) >= ch->dst->df->w->ex->batch_bytes;
+  size_t lens[16], n = ch->ncols ? tidal_schema_slice_count(ch->src->schema) : 0;
+  if (!full || n > 16) n = 0;
+  for (size_t k = 0; k < n; k++) lens[k] = tidal_builder_slice(bl, k)->len;
   tidal_batch *b = NULL;
   if (tidal_batch_from_builder(bl, &b) < 0) return fail_oom(ch->dst->df->w, "flushing an exchange");
+  for (size_t k = 0; k < n; k++) (void)tidal_buffer_reserve(tidal_builder_slice(bl, k), lens[k]);
   return deliver(ch, v, ch->pending_time, b);
 }
 
@@ -231,7 +238,7 @@ static int copy_rows(const tidal__channel *ch, tidal_builder *b, const tidal_bat
   return 0;
 }
 
-static int exchange(tidal__channel *ch, uint64_t t, tidal_batch *batch) {
+static int exchange(tidal__channel *ch, uint64_t t, tidal_batch *batch, uint32_t hint) {
   tidal_worker *w = ch->dst->df->w;
   const tidal_allocator *a = w->alloc;
   uint32_t peers = w->peers;
@@ -255,6 +262,16 @@ static int exchange(tidal__channel *ch, uint64_t t, tidal_batch *batch) {
   if (rows > UINT32_MAX || grow_scratch(ch, a, rows) < 0) {
     tidal_batch_unref(batch);
     return fail_oom(w, "partitioning an exchange");
+  }
+  if (hint != UINT32_MAX && (!ch->builders[hint] || tidal_builder_rows(ch->builders[hint]) == 0)) {
+#ifdef TIDAL_DEBUG
+    /* Debug builds check the sender's word (a wrong hint would misroute rows silently). */
+    if (ch->pact.hash) ch->pact.hash(ch->pact.hash_ud, view, ch->hashes);
+    else hash_field(ch, view, ch->hashes);
+    for (size_t r = 0; r < rows; r++)
+      TIDAL_DCHECK((uint32_t)(((unsigned __int128)ch->hashes[r] * peers) >> 64) == hint);
+#endif
+    return deliver(ch, hint, t, batch);
   }
   if (ch->pact.hash) ch->pact.hash(ch->pact.hash_ud, view, ch->hashes);
   else hash_field(ch, view, ch->hashes);
@@ -303,7 +320,7 @@ static int exchange(tidal__channel *ch, uint64_t t, tidal_batch *batch) {
   return rc;
 }
 
-int tidal__channel_push(tidal__channel *ch, uint64_t t, tidal_batch *batch) {
+int tidal__channel_push(tidal__channel *ch, uint64_t t, tidal_batch *batch, uint32_t hint) {
   tidal_dataflow *df = ch->dst->df;
   uint32_t peers = df->w->peers;
   int64_t rows = (int64_t)tidal_batch_rows(batch);
@@ -323,7 +340,7 @@ int tidal__channel_push(tidal__channel *ch, uint64_t t, tidal_batch *batch) {
       return rc;
     case TIDAL_PACT_EXCHANGE:
       /* With one worker an exchange is a pipeline. */
-      if (peers > 1) return exchange(ch, t, batch);
+      if (peers > 1) return exchange(ch, t, batch, hint);
       return tidal__op_enqueue(ch->dst, ch->dst_input, t, batch);
     default:
       return tidal__op_enqueue(ch->dst, ch->dst_input, t, batch);

@@ -80,10 +80,13 @@ struct tidal_cap {
   tidal_cap *prev, *next; /* the operator's list of held capabilities */
 };
 
+#define TIDAL__DISCONNECTED UINT64_MAX
+
 typedef struct tidal__input_port {
   tidal__channel *channel;  /* the channel feeding this input (owned by the dataflow) */
   tidal__queue queue;       /* messages not yet pulled */
-  bool *connected;          /* noutputs flags: summary identity (true) or disconnected */
+  uint64_t *delay;          /* noutputs: summary to each output, +delay (0 = identity), or
+                               TIDAL__DISCONNECTED */
 } tidal__input_port;
 
 typedef struct tidal__output_port {
@@ -208,7 +211,7 @@ struct tidal_worker {
 /* An operator being described (the node exists in the graph from tidal_op_builder_new on). */
 struct tidal_op_builder {
   tidal__op *op;
-  uint32_t *pairs;   /* disconnected (input, output) pairs, 2 per entry */
+  uint64_t *pairs;   /* (input, output, delay) triples set by the caller, 3 per entry */
   size_t npairs, cap;
 };
 
@@ -244,7 +247,7 @@ int tidal__df_flush(tidal_dataflow *df);
 /* Capability helpers shared with inputs. */
 int tidal__cap_new(tidal__op *op, uint32_t output, uint64_t t, tidal_cap **out);
 /* Send a batch from op's output (ownership taken); no justification check. */
-int tidal__op_emit(tidal__op *op, uint32_t output, uint64_t t, tidal_batch *batch);
+int tidal__op_emit(tidal__op *op, uint32_t output, uint64_t t, tidal_batch *batch, uint32_t hint);
 /* Queue a message on an operator input and activate the operator. Takes the batch. */
 int tidal__op_enqueue(tidal__op *op, uint32_t input, uint64_t t, tidal_batch *batch);
 /* Peek the time of the next queued message of an input. */
@@ -255,7 +258,8 @@ bool tidal__op_peek_time(const tidal__op *op, uint32_t input, uint64_t *t);
 int tidal__channel_init(tidal__channel *ch, tidal_dataflow *df, tidal_error *err);
 void tidal__channel_free(tidal__channel *ch, const tidal_allocator *a, uint32_t peers);
 /* Push a batch (one owned reference) at time t into the channel: counts produced, routes. */
-int tidal__channel_push(tidal__channel *ch, uint64_t t, tidal_batch *batch);
+/* hint: the worker every row goes to on exchange channels (the sender vouches), or UINT32_MAX. */
+int tidal__channel_push(tidal__channel *ch, uint64_t t, tidal_batch *batch, uint32_t hint);
 /* Send rows held in exchange builders. */
 int tidal__channel_flush(tidal__channel *ch);
 

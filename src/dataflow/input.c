@@ -57,7 +57,7 @@ int tidal_input_send(tidal_input *in, tidal_batch *batch) {
     return rc;
   }
   in->op->active = true;
-  return tidal__op_emit(in->op, 0, in->cap->time, batch);
+  return tidal__op_emit(in->op, 0, in->cap->time, batch, UINT32_MAX);
 }
 
 int tidal_input_send_builder(tidal_input *in, tidal_builder *b) {

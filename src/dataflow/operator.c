@@ -166,16 +166,26 @@ void tidal_cap_drop(tidal_cap *cap) {
 uint64_t tidal_cap_time(const tidal_cap *cap) { return cap->time; }
 uint32_t tidal_cap_output(const tidal_cap *cap) { return cap->output; }
 
-/* Is sending or minting at (output, t) justified? output == UINT32_MAX: on any output. */
+/* Is sending or minting at (output, t) justified (spec §2)? */
 static bool justified(const tidal__op *op, uint32_t output, uint64_t t) {
-  if (op->has_cur && op->cur_time <= t &&
-      (output == UINT32_MAX || op->inputs[op->cur_input].connected[output]))
-    return true;
+  if (op->has_cur) {
+    uint64_t d = op->inputs[op->cur_input].delay[output], least;
+    if (d != TIDAL__DISCONNECTED && !__builtin_add_overflow(op->cur_time, d, &least) && least <= t)
+      return true;
+  }
   if (op->has_notif && op->notif_time <= t) return true;
   if (op->notifs.len && op->notifs.times[0] <= t) return true;
   for (const tidal_cap *c = op->caps; c; c = c->next)
-    if ((output == UINT32_MAX || c->output == output) && c->time <= t) return true;
+    if (c->output == output && c->time <= t) return true;
   return false;
+}
+
+/* Justified on every output (a notification holds a capability on each). An operator without
+   outputs mints nothing, so any notification request is harmless for it. */
+static bool justified_all(const tidal__op *op, uint64_t t) {
+  for (uint32_t o = 0; o < op->noutputs; o++)
+    if (!justified(op, o, t)) return false;
+  return true;
 }
 
 static int unjustified(tidal__op *op, const char *what, uint32_t output, uint64_t t) {
@@ -247,7 +257,7 @@ bool tidal_op_frontier_empty(const tidal_op *op, uint32_t input) {
 
 /* ---- sending ------------------------------------------------------------------------------- */
 
-int tidal__op_emit(tidal__op *op, uint32_t output, uint64_t t, tidal_batch *batch) {
+int tidal__op_emit(tidal__op *op, uint32_t output, uint64_t t, tidal_batch *batch, uint32_t hint) {
   if (tidal_batch_rows(batch) == 0) {
     tidal_batch_unref(batch);
     return 0;
@@ -261,15 +271,14 @@ int tidal__op_emit(tidal__op *op, uint32_t output, uint64_t t, tidal_batch *batc
   int rc = 0;
   for (size_t i = 0; i < n; i++) {
     tidal_batch *b = i + 1 < n ? tidal_batch_ref(batch) : batch;
-    int r = tidal__channel_push(s->channels.items[i], t, b);
+    int r = tidal__channel_push(s->channels.items[i], t, b, hint);
     if (r < 0 && rc == 0) rc = r;
   }
   return rc;
 }
 
-int tidal_op_send(tidal_op *opp, uint32_t output, uint64_t t, tidal_batch *batch) {
-  tidal__op *op = (tidal__op *)opp;
-  if (output >= op->noutputs) {
+static int send(tidal__op *op, uint32_t output, uint64_t t, tidal_batch *batch, uint32_t hint) {
+  if (output >= op->noutputs || (hint != UINT32_MAX && hint >= op->df->w->peers)) {
     tidal_batch_unref(batch);
     return TIDAL_EINVAL;
   }
@@ -283,7 +292,16 @@ int tidal_op_send(tidal_op *opp, uint32_t output, uint64_t t, tidal_batch *batch
     tidal_batch_unref(batch);
     return unjustified(op, "sending", output, t);
   }
-  return tidal__op_emit(op, output, t, batch);
+  return tidal__op_emit(op, output, t, batch, hint);
+}
+
+int tidal_op_send(tidal_op *op, uint32_t output, uint64_t t, tidal_batch *batch) {
+  return send((tidal__op *)op, output, t, batch, UINT32_MAX);
+}
+
+int tidal_op_send_partitioned(tidal_op *op, uint32_t output, uint64_t t, uint32_t worker,
+                              tidal_batch *batch) {
+  return send((tidal__op *)op, output, t, batch, worker);
 }
 
 int tidal_op_send_builder(tidal_op *op, uint32_t output, uint64_t t, tidal_builder *b) {
@@ -297,7 +315,7 @@ int tidal_op_send_builder(tidal_op *op, uint32_t output, uint64_t t, tidal_build
 
 int tidal_op_notify_at(tidal_op *opp, uint64_t t) {
   tidal__op *op = (tidal__op *)opp;
-  if (!justified(op, UINT32_MAX, t)) return unjustified(op, "requesting a notification", 0, t);
+  if (!justified_all(op, t)) return unjustified(op, "requesting a notification", 0, t);
   tidal__notifs *n = &op->notifs;
   size_t pos = 0;
   while (pos < n->len && n->times[pos] < t) pos++;
@@ -385,7 +403,7 @@ void tidal__op_free(tidal__op *op) {
     tidal__queue *q = &op->inputs[i].queue;
     for (size_t k = q->head; k < q->len; k++) tidal_batch_unref(q->items[k].batch);
     tidal__free(a, q->items, q->cap * sizeof *q->items);
-    tidal__free(a, op->inputs[i].connected, (op->noutputs ? op->noutputs : 1) * sizeof(bool));
+    tidal__free(a, op->inputs[i].delay, (op->noutputs ? op->noutputs : 1) * sizeof(uint64_t));
   }
   while (op->caps) {
     tidal_cap *c = op->caps;
@@ -487,12 +505,9 @@ void tidal_op_builder_free(tidal_op_builder *b) {
      operator without logic; it gets connectivity flags now. */
   tidal__op *op = b->op;
   for (uint32_t i = 0; i < op->ninputs; i++)
-    if (!op->inputs[i].connected) {
-      op->inputs[i].connected = tidal__calloc(a, (op->noutputs ? op->noutputs : 1) * sizeof(bool));
-      for (uint32_t o = 0; o < op->noutputs && op->inputs[i].connected; o++)
-        op->inputs[i].connected[o] = true;
-    }
-  tidal__free(a, b->pairs, b->cap * 2 * sizeof *b->pairs);
+    if (!op->inputs[i].delay)
+      op->inputs[i].delay = tidal__calloc(a, (op->noutputs ? op->noutputs : 1) * sizeof(uint64_t));
+  tidal__free(a, b->pairs, b->cap * 3 * sizeof *b->pairs);
   tidal__free(a, b, sizeof *b);
 }
 
@@ -578,20 +593,26 @@ int tidal_op_builder_add_output(tidal_op_builder *b, const tidal_schema *schema,
   return 0;
 }
 
-int tidal_op_builder_disconnect(tidal_op_builder *b, uint32_t input, uint32_t output) {
+int tidal_op_builder_set_summary(tidal_op_builder *b, uint32_t input, uint32_t output,
+                                 uint64_t delay) {
   if (input >= b->op->ninputs || output >= b->op->noutputs) return TIDAL_EINVAL;
   if (b->npairs == b->cap) {
     const tidal_allocator *a = b->op->df->w->alloc;
     size_t ncap = b->cap ? b->cap * 2 : 4;
-    uint32_t *n = tidal__realloc(a, b->pairs, b->cap * 2 * sizeof *n, ncap * 2 * sizeof *n);
+    uint64_t *n = tidal__realloc(a, b->pairs, b->cap * 3 * sizeof *n, ncap * 3 * sizeof *n);
     if (!n) return TIDAL_ENOMEM;
     b->pairs = n;
     b->cap = ncap;
   }
-  b->pairs[2 * b->npairs] = input;
-  b->pairs[2 * b->npairs + 1] = output;
+  b->pairs[3 * b->npairs] = input;
+  b->pairs[3 * b->npairs + 1] = output;
+  b->pairs[3 * b->npairs + 2] = delay;
   b->npairs++;
   return 0;
+}
+
+int tidal_op_builder_disconnect(tidal_op_builder *b, uint32_t input, uint32_t output) {
+  return tidal_op_builder_set_summary(b, input, output, TIDAL_SUMMARY_DISCONNECTED);
 }
 
 int tidal_op_builder_build(tidal_op_builder *b, tidal_op_logic_cb logic, void *ud,
@@ -600,12 +621,12 @@ int tidal_op_builder_build(tidal_op_builder *b, tidal_op_logic_cb logic, void *u
   const tidal_allocator *a = op->df->w->alloc;
   int rc = op->df->sealed ? TIDAL_EINVAL : 0;
   for (uint32_t i = 0; i < op->ninputs && rc == 0; i++) {
-    op->inputs[i].connected = tidal__calloc(a, (op->noutputs ? op->noutputs : 1) * sizeof(bool));
-    if (!op->inputs[i].connected) rc = TIDAL_ENOMEM;
-    for (uint32_t o = 0; o < op->noutputs && rc == 0; o++) op->inputs[i].connected[o] = true;
+    /* Zeroed: every pair connected by the identity summary. */
+    op->inputs[i].delay = tidal__calloc(a, (op->noutputs ? op->noutputs : 1) * sizeof(uint64_t));
+    if (!op->inputs[i].delay) rc = TIDAL_ENOMEM;
   }
   for (size_t k = 0; k < b->npairs && rc == 0; k++)
-    op->inputs[b->pairs[2 * k]].connected[b->pairs[2 * k + 1]] = false;
+    op->inputs[b->pairs[3 * k]].delay[b->pairs[3 * k + 1]] = b->pairs[3 * k + 2];
   tidal_op_builder_free(b);
   if (rc < 0) {
     if (destroy) destroy(ud);

@@ -123,17 +123,21 @@ static int seal(tidal_dataflow *df) {
   tidal_summary id = tidal_summary_identity();
   for (size_t i = 0; i < df->ops.len && rc == 0; i++) {
     tidal__op *op = df->ops.items[i];
-    bool all = true;
+    bool all = true; /* every pair connected by the identity */
     for (uint32_t in = 0; in < op->ninputs; in++)
       for (uint32_t o = 0; o < op->noutputs; o++)
-        if (!op->inputs[in].connected[o]) all = false;
+        if (op->inputs[in].delay && op->inputs[in].delay[o] != 0) all = false;
     uint32_t node = 0;
     rc = tidal_tracker_builder_add_node(tb, op->ninputs, op->noutputs, all ? &id : NULL, &node, &e);
     TIDAL_DCHECK(rc < 0 || node == op->node);
     for (uint32_t in = 0; in < op->ninputs && rc == 0 && !all; in++)
-      for (uint32_t o = 0; o < op->noutputs && rc == 0; o++)
-        if (op->inputs[in].connected[o])
-          rc = tidal_tracker_builder_add_summary(tb, op->node, in, o, &id, &e);
+      for (uint32_t o = 0; o < op->noutputs && rc == 0; o++) {
+        /* No delays: a builder neither built nor freed (an inert node, identity summaries). */
+        uint64_t d = op->inputs[in].delay ? op->inputs[in].delay[o] : 0;
+        if (d == TIDAL__DISCONNECTED) continue;
+        tidal_summary sm = tidal_summary_add(0, d);
+        rc = tidal_tracker_builder_add_summary(tb, op->node, in, o, &sm, &e);
+      }
   }
   for (size_t i = 0; i < df->channels.len && rc == 0; i++) {
     tidal__channel *ch = df->channels.items[i];

@@ -21,10 +21,7 @@ static inline int pu_cmp(const tidal_progress_update *a, const tidal_progress_up
 #define PU_LESS(a, b, d) (pu_cmp((a), (b), (d)) < 0)
 TIDAL__DEFINE_SORT(sort_progress_updates, tidal_progress_update, PU_LESS)
 
-/* Should an append trigger compaction? Timely's maintain_bounds rule. */
-static inline bool needs_compaction(size_t len, size_t clean) {
-  return len > 32 && clean <= len / 2;
-}
+#define needs_compaction tidal__needs_compaction
 
 /* ---- keyed by time ---------------------------------------------------------------------- */
 
@@ -47,11 +44,34 @@ void tidal_change_batch_compact(tidal_change_batch *b) {
   if (b->clean == b->len) return;
   tidal_time_diff *u = b->updates;
   uint32_t d = b->depth;
+  /* Short batches are the common case inside mutable antichains: skip the sort machinery. */
+  if (b->len == 1) {
+    b->len = b->clean = u[0].diff != 0;
+    return;
+  }
+  if (b->len == 2) {
+    int c = tidal_time_cmp(&u[0].time, &u[1].time, d);
+    if (c == 0) {
+      u[0].diff = tidal__count_add(u[0].diff, u[1].diff);
+      b->len = b->clean = u[0].diff != 0;
+      return;
+    }
+    if (c > 0) {
+      tidal_time_diff x = u[0];
+      u[0] = u[1];
+      u[1] = x;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < 2; i++)
+      if (u[i].diff != 0) u[k++] = u[i];
+    b->len = b->clean = k;
+    return;
+  }
   sort_time_diffs(u, b->len, d);
   size_t k = 0;
   for (size_t i = 0; i < b->len;) {
     tidal_time_diff acc = u[i++];
-    while (i < b->len && tidal_time_eq(&u[i].time, &acc.time, d)) acc.diff += u[i++].diff;
+    while (i < b->len && tidal_time_eq(&u[i].time, &acc.time, d)) acc.diff = tidal__count_add(acc.diff, u[i++].diff);
     if (acc.diff != 0) u[k++] = acc;
   }
   b->len = b->clean = k;
@@ -107,7 +127,8 @@ void tidal_change_batch_clear(tidal_change_batch *b) { b->len = b->clean = 0; }
 int64_t tidal_change_batch_count(const tidal_change_batch *b, const tidal_time *t) {
   int64_t sum = 0;
   for (size_t i = 0; i < b->len; i++)
-    if (tidal_time_eq(&b->updates[i].time, t, b->depth)) sum += b->updates[i].diff;
+    if (tidal_time_eq(&b->updates[i].time, t, b->depth))
+      sum = tidal__count_add(sum, b->updates[i].diff);
   return sum;
 }
 
@@ -137,7 +158,7 @@ void tidal_progress_batch_compact(tidal_progress_batch *b) {
   size_t k = 0;
   for (size_t i = 0; i < b->len;) {
     tidal_progress_update acc = u[i++];
-    while (i < b->len && pu_cmp(&u[i], &acc, d) == 0) acc.diff += u[i++].diff;
+    while (i < b->len && pu_cmp(&u[i], &acc, d) == 0) acc.diff = tidal__count_add(acc.diff, u[i++].diff);
     if (acc.diff != 0) u[k++] = acc;
   }
   b->len = b->clean = k;

@@ -53,35 +53,63 @@ static int rebuild(tidal_mutable_antichain *m, tidal_error *err) {
   const tidal_time_diff *c = m->counts.updates;
   size_t nc = m->counts.len;
   uint32_t d = f->depth;
-  /* changes may compact itself while we append, but never beyond this many entries. */
+  if (d == 1) {
+    /* A total order: the frontier is the least time with a positive count (counts are sorted).
+       Emit -old/+new only when it moved: the hot path of every propagation step. */
+    const tidal_time *nw = NULL;
+    for (size_t i = 0; i < nc && !nw; i++)
+      if (c[i].diff > 0) nw = &c[i].time;
+    bool had = f->len == 1;
+    if (had && nw && f->elems[0].c[0] == nw->c[0]) {
+      m->dirty = false;
+      return 0;
+    }
+    if (tidal__progress_reserve(ch->alloc, (void **)&ch->updates, &ch->cap, ch->len + 2,
+                                sizeof *ch->updates) < 0 ||
+        tidal__progress_reserve(f->alloc, (void **)&f->elems, &f->cap, 1, sizeof *f->elems) < 0)
+      return tidal__progress_oom(err, "a mutable antichain");
+    if (had) {
+      ch->updates[ch->len].time = f->elems[0];
+      ch->updates[ch->len++].diff = -1;
+    }
+    f->len = 0;
+    if (nw) {
+      f->elems[f->len++] = *nw;
+      ch->updates[ch->len].time = *nw;
+      ch->updates[ch->len++].diff = +1;
+    }
+    if (tidal__needs_compaction(ch->len, ch->clean)) tidal_change_batch_compact(ch);
+    m->dirty = false;
+    return 0;
+  }
+  /* changes gets at most |old F| + |new F| <= f->len + nc entries: reserve them first, so that
+     nothing below can fail and the frontier and changes stay consistent. */
   size_t need_ch;
   if (!tidal__add_ok(ch->len, f->len + nc, &need_ch) ||
       tidal__progress_reserve(ch->alloc, (void **)&ch->updates, &ch->cap, need_ch,
                               sizeof *ch->updates) < 0 ||
       tidal__progress_reserve(f->alloc, (void **)&f->elems, &f->cap, nc, sizeof *f->elems) < 0)
     return tidal__progress_oom(err, "a mutable antichain");
-  /* Appends below cannot fail: capacity is reserved (compaction only shrinks). */
-  for (size_t i = 0; i < f->len; i++) (void)tidal_change_batch_update(ch, &f->elems[i], -1, NULL);
-  f->len = 0;
-  if (d == 1) {
-    /* A total order: the frontier is the least time with a positive count. */
-    for (size_t i = 0; i < nc; i++)
-      if (c[i].diff > 0) {
-        f->elems[f->len++] = c[i].time;
-        break;
-      }
-  } else {
-    /* In total order no later time lies below an earlier one, so a candidate is minimal iff no
-       frontier element chosen so far is <= it. */
-    for (size_t i = 0; i < nc; i++) {
-      if (c[i].diff <= 0) continue;
-      bool dominated = false;
-      for (size_t j = 0; j < f->len && !dominated; j++)
-        dominated = tidal_time_le(&f->elems[j], &c[i].time, d);
-      if (!dominated) f->elems[f->len++] = c[i].time;
-    }
+  for (size_t i = 0; i < f->len; i++) {
+    ch->updates[ch->len].time = f->elems[i];
+    ch->updates[ch->len++].diff = -1;
   }
-  for (size_t i = 0; i < f->len; i++) (void)tidal_change_batch_update(ch, &f->elems[i], +1, NULL);
+  f->len = 0;
+  /* In total order no later time lies below an earlier one, so a candidate is minimal iff no
+     frontier element chosen so far is <= it. */
+  for (size_t i = 0; i < nc; i++) {
+    if (c[i].diff <= 0) continue;
+    bool dominated = false;
+    for (size_t j = 0; j < f->len && !dominated; j++)
+      dominated = tidal_time_le(&f->elems[j], &c[i].time, d);
+    if (!dominated) f->elems[f->len++] = c[i].time;
+  }
+  /* Elements that stayed appear as -1 and +1 and cancel at compaction. */
+  for (size_t i = 0; i < f->len; i++) {
+    ch->updates[ch->len].time = f->elems[i];
+    ch->updates[ch->len++].diff = +1;
+  }
+  if (tidal__needs_compaction(ch->len, ch->clean)) tidal_change_batch_compact(ch);
   m->dirty = false;
   return 0;
 }
@@ -90,7 +118,7 @@ int tidal_mutable_antichain_update(tidal_mutable_antichain *m, const tidal_time 
                                    tidal_error *err) {
   if (diff != 0) {
     bool may = may_change(m, t, diff);
-    TIDAL_RETURN_IF_ERROR(tidal_change_batch_update(&m->counts, t, diff, err));
+    TIDAL_RETURN_IF_ERROR(tidal__change_batch_push(&m->counts, t, diff, err));
     m->dirty |= may;
   }
   return m->dirty ? rebuild(m, err) : 0;
@@ -103,8 +131,8 @@ int tidal_mutable_antichain_update_all(tidal_mutable_antichain *m, const tidal_t
     /* Tested against the frontier before this group (m->dirty stays set once true): a group of
        updates none of which could change that frontier cannot change it together. */
     bool may = !m->dirty && may_change(m, &updates[i].time, updates[i].diff);
-    TIDAL_RETURN_IF_ERROR(tidal_change_batch_update(&m->counts, &updates[i].time,
-                                                    updates[i].diff, err));
+    TIDAL_RETURN_IF_ERROR(tidal__change_batch_push(&m->counts, &updates[i].time, updates[i].diff,
+                                                   err));
     m->dirty |= may;
   }
   return m->dirty ? rebuild(m, err) : 0;

@@ -10,8 +10,10 @@
 **   the minimal elements of { s(t) : count(l', t) > 0, s a path summary from l' to l };
 ** - total == sum over l of |pointstamps[l].frontier|, cap_counts[n] == the same sum over the
 **   sources of node n;
-** - pending, the heap and every mutable antichain's `changes` are empty (pushed and out_changes
-**   are the caller's to drain).
+** - no location is queued, the heap and every mutable antichain's `changes` are empty (pushed and
+**   out_changes are the caller's to drain).
+** Queued updates wait in one change batch per location (no global sort by location is needed to
+** group them), and `queued` lists the locations that have some, each once.
 ** Propagation order: the worklist is a min-heap on (time in the total order, location). Summaries
 ** never move time backwards, so everything that can change (t, l) is processed before it, and
 ** equal entries are summed before acting, which lets a retraction's -1 and +1 meet and cancel
@@ -46,8 +48,12 @@ void tidal_tracker_free(tidal_tracker *t) {
   }
   tidal__free(a, t->cap_counts, t->g.n_nodes * sizeof *t->cap_counts);
   tidal__free(a, t->heap, t->heap_cap * sizeof *t->heap);
-  tidal__free(a, t->scratch, t->scratch_cap * sizeof *t->scratch);
-  tidal_progress_batch_reset(&t->pending);
+  if (t->pend) {
+    for (uint32_t l = 0; l < nl; l++) tidal_change_batch_reset(&t->pend[l]);
+    tidal__free(a, t->pend, nl * sizeof *t->pend);
+  }
+  tidal__free(a, t->queued, nl * sizeof *t->queued);
+  tidal__free(a, t->is_queued, nl * sizeof *t->is_queued);
   tidal_progress_batch_reset(&t->pushed);
   tidal__layout_free(a, &t->g);
   tidal__free(a, t, sizeof *t);
@@ -72,20 +78,44 @@ static int no_such_location(tidal_error *err, tidal_location loc) {
                          loc.is_source ? "Source" : "Target", loc.node, loc.port);
 }
 
+/* Queue (l, time, diff) for a validated location. On OOM the tracker is marked broken: the update
+   is lost, so later frontiers could be wrong; every later propagate fails. */
+static int enqueue(tidal_tracker *t, uint32_t l, const tidal_time *time, int64_t diff,
+                   tidal_error *err) {
+  if (diff == 0) return 0;
+  if (tidal_change_batch_update(&t->pend[l], time, diff, err) < 0) {
+    t->broken = true;
+    return TIDAL_ENOMEM;
+  }
+  if (!t->is_queued[l]) {
+    t->is_queued[l] = 1;
+    t->queued[t->n_queued++] = l; /* capacity n_locs, each listed once */
+  }
+  return 0;
+}
+
 int tidal_tracker_update(tidal_tracker *t, tidal_location loc, const tidal_time *time,
                          int64_t diff, tidal_error *err) {
-  if (tidal__layout_index(&t->g, loc) == UINT32_MAX) return no_such_location(err, loc);
-  if (diff == 0) return 0;
-  return tidal_progress_batch_update(&t->pending, loc, time, diff, err);
+  uint32_t l = tidal__layout_index(&t->g, loc);
+  if (l == UINT32_MAX) return no_such_location(err, loc);
+  return enqueue(t, l, time, diff, err);
 }
 
 int tidal_tracker_update_batch(tidal_tracker *t, const tidal_progress_batch *batch,
                                tidal_error *err) {
   TIDAL_DCHECK(batch->depth == t->depth);
-  for (size_t i = 0; i < batch->len; i++)
-    if (tidal__layout_index(&t->g, batch->updates[i].loc) == UINT32_MAX)
-      return no_such_location(err, batch->updates[i].loc);
-  return tidal_progress_batch_extend(&t->pending, batch, err);
+  return tidal_tracker_update_many(t, batch->updates, batch->len, err);
+}
+
+int tidal_tracker_update_many(tidal_tracker *t, const tidal_progress_update *updates, size_t n,
+                              tidal_error *err) {
+  for (size_t i = 0; i < n; i++)
+    if (tidal__layout_index(&t->g, updates[i].loc) == UINT32_MAX)
+      return no_such_location(err, updates[i].loc);
+  for (size_t i = 0; i < n; i++)
+    TIDAL_RETURN_IF_ERROR(enqueue(t, tidal__layout_index(&t->g, updates[i].loc), &updates[i].time,
+                                  updates[i].diff, err));
+  return 0;
 }
 
 /* ---- the worklist ----------------------------------------------------------------------- */
@@ -132,18 +162,13 @@ static tidal__work heap_pop(tidal_tracker *t) {
 
 /* ---- propagation ------------------------------------------------------------------------ */
 
-/* Phase 1 for one location: fold its pending updates into its pointstamp frontier. */
-static int apply_pending(tidal_tracker *t, uint32_t l, const tidal_progress_update *u, size_t n,
-                         tidal_error *err) {
-  if (tidal__progress_reserve(t->alloc, (void **)&t->scratch, &t->scratch_cap, n,
-                              sizeof *t->scratch) < 0)
-    return tidal__progress_oom(err, "the tracker's scratch space");
-  for (size_t i = 0; i < n; i++) {
-    t->scratch[i].time = u[i].time;
-    t->scratch[i].diff = u[i].diff;
-  }
+/* Phase 1 for one location: fold its queued updates into its pointstamp frontier. */
+static int apply_pending(tidal_tracker *t, uint32_t l, tidal_error *err) {
+  tidal_change_batch *q = &t->pend[l];
+  tidal_change_batch_compact(q);
   tidal_mutable_antichain *m = &t->pointstamps[l];
-  TIDAL_RETURN_IF_ERROR(tidal_mutable_antichain_update_all(m, t->scratch, n, err));
+  TIDAL_RETURN_IF_ERROR(tidal_mutable_antichain_update_all(m, q->updates, q->len, err));
+  tidal_change_batch_clear(q);
   tidal_change_batch_compact(&m->changes);
   tidal_location loc = t->g.locs[l];
   for (size_t i = 0; i < m->changes.len; i++) {
@@ -176,8 +201,9 @@ static int apply_work(tidal_tracker *t, const tidal_time *time, uint32_t l, int6
   for (size_t i = 0; i < m->changes.len; i++) {
     const tidal_time *t2 = &m->changes.updates[i].time;
     int64_t d2 = m->changes.updates[i].diff;
-    if (!loc.is_source)
-      TIDAL_RETURN_IF_ERROR(tidal_progress_batch_update(&t->pushed, loc, t2, d2, err));
+    /* Appended without automatic compaction: propagate compacts pushed once at the end. */
+    if (!loc.is_source && tidal__progress_batch_push(&t->pushed, loc, t2, d2) < 0)
+      return tidal__progress_oom(err, "the tracker's pushed changes");
     for (size_t h = t->g.hop_off[l]; h < t->g.hop_off[l + 1]; h++) {
       const tidal__hop *hop = &t->g.hops[h];
       tidal_time t3;
@@ -191,26 +217,48 @@ static int apply_work(tidal_tracker *t, const tidal_time *time, uint32_t l, int6
   return 0;
 }
 
-static int propagate(tidal_tracker *t, tidal_error *err) {
-  tidal_progress_batch *p = &t->pending;
-  tidal_progress_batch_compact(p);
-  for (size_t i = 0; i < p->len;) {
-    size_t j = i + 1;
-    while (j < p->len && tidal_location_cmp(&p->updates[j].loc, &p->updates[i].loc) == 0) j++;
-    uint32_t l = tidal__layout_index(&t->g, p->updates[i].loc);
-    TIDAL_DCHECK(l != UINT32_MAX); /* validated when queued */
-    TIDAL_RETURN_IF_ERROR(apply_pending(t, l, &p->updates[i], j - i, err));
-    i = j;
+#ifdef TIDAL_DEBUG
+/* Spec §8.12: total equals the sum of the pointstamp-frontier sizes, capability counts match,
+   implication counts are never negative. O(state); debug builds only. */
+static void check_invariants(const tidal_tracker *t) {
+  int64_t total = 0;
+  for (uint32_t l = 0; l < t->g.n_locs; l++) {
+    total += (int64_t)t->pointstamps[l].frontier.len;
+    const tidal_change_batch *c = &t->implications[l].counts;
+    for (size_t i = 0; i < c->len; i++)
+      TIDAL_DCHECK(tidal_change_batch_count(c, &c->updates[i].time) >= 0);
   }
-  tidal_progress_batch_clear(p);
+  TIDAL_DCHECK(total == t->total);
+  for (uint32_t n = 0; n < t->g.n_nodes; n++) {
+    int64_t caps = 0;
+    for (uint32_t s = t->g.src_off[n]; s < t->g.src_off[n + 1]; s++)
+      caps += (int64_t)t->pointstamps[t->g.n_targets + s].frontier.len;
+    TIDAL_DCHECK(caps == t->cap_counts[n]);
+  }
+}
+#endif
+
+static int propagate(tidal_tracker *t, tidal_error *err) {
+  /* Each queued location once; the order does not matter, phase 2 orders the work by time. */
+  for (size_t i = 0; i < t->n_queued; i++) {
+    uint32_t l = t->queued[i];
+    t->is_queued[l] = 0;
+    TIDAL_RETURN_IF_ERROR(apply_pending(t, l, err));
+  }
+  t->n_queued = 0;
   while (t->heap_len) {
     tidal__work w = heap_pop(t);
+    t->work++;
     while (t->heap_len && t->heap[0].loc == w.loc &&
            tidal_time_eq(&t->heap[0].t, &w.t, t->depth))
-      w.d += heap_pop(t).d;
+      w.d = tidal__count_add(w.d, heap_pop(t).d), t->work++;
     if (w.d == 0) continue;
     TIDAL_RETURN_IF_ERROR(apply_work(t, &w.t, w.loc, w.d, err));
   }
+  tidal_progress_batch_compact(&t->pushed);
+#ifdef TIDAL_DEBUG
+  check_invariants(t);
+#endif
   return 0;
 }
 
@@ -269,7 +317,7 @@ int64_t tidal_tracker_capability_count(const tidal_tracker *t, uint32_t node) {
 }
 
 bool tidal_tracker_tracking_anything(const tidal_tracker *t) {
-  return t->total > 0 || t->pending.len > 0;
+  return t->total > 0 || t->n_queued > 0;
 }
 
 bool tidal_tracker_is_global(const tidal_tracker *t, tidal_location loc, const tidal_time *time) {

@@ -451,7 +451,6 @@ int tidal_tracker_builder_build(const tidal_tracker_builder *b, tidal_tracker **
   t->depth = b->depth;
   t->scope_outputs = b->nodes[0].inputs;
   t->scope_inputs = b->nodes[0].outputs;
-  tidal_progress_batch_init(&t->pending, t->depth, a);
   tidal_progress_batch_init(&t->pushed, t->depth, a);
   int rc = tidal__layout_build(b, &t->g, err);
   if (rc < 0) goto fail_layout;
@@ -466,8 +465,12 @@ int tidal_tracker_builder_build(const tidal_tracker_builder *b, tidal_tracker **
   t->out_changes = t->scope_outputs ? tidal__calloc(a, t->scope_outputs * sizeof *t->out_changes)
                                     : NULL;
   t->cap_counts = tidal__calloc(a, t->g.n_nodes * sizeof *t->cap_counts);
+  t->pend = nl ? tidal__calloc(a, nl * sizeof *t->pend) : NULL;
+  t->queued = nl ? tidal__alloc(a, nl * sizeof *t->queued) : NULL;
+  t->is_queued = nl ? tidal__calloc(a, nl * sizeof *t->is_queued) : NULL;
   if ((nss && !t->scope_sum) || (nl && (!t->pointstamps || !t->implications)) ||
-      (t->scope_outputs && !t->out_changes) || !t->cap_counts) {
+      (t->scope_outputs && !t->out_changes) || !t->cap_counts ||
+      (nl && (!t->pend || !t->queued || !t->is_queued))) {
     rc = tidal__progress_oom(err, "a tracker");
     goto fail;
   }
@@ -475,6 +478,7 @@ int tidal_tracker_builder_build(const tidal_tracker_builder *b, tidal_tracker **
   for (uint32_t l = 0; l < nl; l++) {
     tidal_mutable_antichain_init(&t->pointstamps[l], t->depth, a);
     tidal_mutable_antichain_init(&t->implications[l], t->depth, a);
+    tidal_change_batch_init(&t->pend[l], t->depth, a);
   }
   for (uint32_t o = 0; o < t->scope_outputs; o++)
     tidal_change_batch_init(&t->out_changes[o], t->depth, a);

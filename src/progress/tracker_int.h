@@ -79,16 +79,18 @@ struct tidal_tracker {
   tidal_summary_antichain *scope_sum;   /* scope_inputs * scope_outputs, [i * outputs + o] */
   tidal_mutable_antichain *pointstamps; /* n_locs: raw counts (may be negative) */
   tidal_mutable_antichain *implications;/* n_locs: implied counts (never negative) */
-  tidal_progress_batch pending;         /* queued updates, applied at propagate */
+  tidal_change_batch *pend;             /* n_locs: queued updates per location (lazy storage) */
+  uint32_t *queued;                     /* locations with queued updates, each once */
+  size_t n_queued;                      /* (capacity is n_locs: a location is listed once) */
+  uint8_t *is_queued;                   /* n_locs: 1 iff the location is in `queued` */
   tidal_progress_batch pushed;          /* target frontier changes for the caller */
   tidal_change_batch *out_changes;      /* scope_outputs batches, inner time */
   int64_t *cap_counts;                  /* n_nodes: capability frontier elements per node */
   int64_t total;                        /* sum of sizes of all pointstamp frontiers */
   tidal__work *heap;                    /* worklist (binary min-heap) */
   size_t heap_len, heap_cap;
-  tidal_time_diff *scratch;             /* one location's pending updates, during propagate */
-  size_t scratch_cap;
-  bool broken;                          /* a propagate failed (OOM): state is inconsistent */
+  bool broken;                          /* an update or propagate failed (OOM): inconsistent */
+  uint64_t work;                        /* worklist entries popped so far (tests bound it) */
 };
 
 /* Build the layout of a builder's graph (validated ports). Returns 0 or TIDAL_ENOMEM. */
