@@ -384,6 +384,24 @@ TIDAL__INLINE int64_t tidal_view_string_i64(const tidal_batch *b, tidal_col_stri
   return 0;
 }
 
+/* ---- in-place output ------------------------------------------------------------------------ */
+
+/** A writable pointer to bytes of the input batch `in` (e.g. a column's `bytes`), for operators
+ *  that rewrite their input in place. Legal: the input buffer is the guest's own memory for the
+ *  whole call (tidal_alloc gave it out), and the host reads it only through the returned output.
+ *  Only for pointers obtained from `in`'s views. */
+TIDAL__INLINE uint8_t *tidal_in_place(const void *p) { return (uint8_t *)(uintptr_t)p; }
+
+/** Return the input batch itself, possibly modified in place, as the operator's output (the
+ *  packed `len << 32 | ptr` of the input's range). The ABI lets the output lie anywhere in
+ *  memory, so no output slice is built and nothing is copied. Use it only when the output schema
+ *  is the input schema and the modification keeps the encoding valid (e.g. changing bytes of a
+ *  string without changing lengths or breaking UTF-8); the host validates the output as always.
+ *  Do not combine with appends to `out` (they would be ignored). */
+TIDAL__INLINE int64_t tidal_out_input(const tidal_batch *in) {
+  return (int64_t)(((uint64_t)in->len << 32) | (uint32_t)(uintptr_t)in->base);
+}
+
 /* ---- output appends ------------------------------------------------------------------------ */
 
 /** Make room for `bytes` more bytes in output slice k. 0 or negative (out of memory). */
