@@ -24,6 +24,7 @@
 */
 #include "tidal/tidal.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -413,6 +414,12 @@ static bool part(const char *name) {
 }
 
 int main(int argc, char **argv) {
+  /* Keep ~1 MiB blocks on glibc's heap and do not trim it: otherwise whether a batch's buffers
+     come from fresh (page-faulting) mmaps depends on glibc's adaptive thresholds and on what ran
+     before, which swung the native map between 11 and 89 ms from one part of this run to the
+     next. Both sides of every ratio run under the same setting. */
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   const char *corpus = argc > 1 ? argv[1] : getenv("TIDAL_BENCH_CORPUS");
   size_t len = 0;
   char *text = corpus ? read_file(corpus, &len) : NULL;
