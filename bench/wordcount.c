@@ -7,7 +7,8 @@
 **
 ** Workload (timely dataflow's word-count example): each worker feeds 10,000 lines per timestamp,
 ** the lines are split into words, exchanged by word hash, and the count emits (word, running
-** total) for every input word when its timestamp completes; the driver waits for the probe after
+** total) for every input word at its timestamp (as soon as nothing earlier can arrive: the same
+** rows timely's example emits when the timestamp completes); the driver waits for the probe after
 ** every timestamp. The floor is a single-threaded C word count over the same bytes: the same
 ** SIMD splitter and the same count table (with its prefetching batched lookups), no dataflow.
 ** The configurations are interleaved in each of 9 repetitions; figures are the best of them,
@@ -228,7 +229,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_wordcount: cannot read '%s'\n", path);
     return 1;
   }
-  const int reps = 9; /* best of 9: even an idle run varies by 1.7x on this VM */
+  const int reps = 9; /* even an idle run varies by 1.7x on this VM */
   /* Profiling aids: a second argument "w1" or "w2" runs only that configuration, 10 times;
      "floor" runs the floor once (e.g. under cachegrind). */
   const char *only = argc > 2 ? argv[2] : NULL;

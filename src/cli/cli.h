@@ -41,4 +41,10 @@ int tidal_cli_wasm_stage_open(tidal_cli_wasm_stage *st, const char *spec,
                               tidal_wordcount_opts *opts);
 void tidal_cli_wasm_stage_close(tidal_cli_wasm_stage *st);
 
+/* cli_wasm_common.c: the compile cache's default place ($XDG_CACHE_HOME/tidal or
+   ~/.cache/tidal) into buf; -1 when neither variable helps or buf is too small. */
+int tidal_cli_default_cache_dir(char *buf, size_t n);
+/* Prints a guest's tidal.log line on stderr as "[module] text". */
+void tidal_cli_wasm_log(void *ud, const char *module, const char *text, size_t len);
+
 #endif /* TIDAL_CLI_H */

@@ -52,12 +52,7 @@ static int parse(int argc, char **argv, wasm_opts *o) {
     return -1;
   }
   if (!o->cache_dir) {
-    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    if (xdg && xdg[0] == '/')
-      snprintf(o->cache_buf, sizeof o->cache_buf, "%s/tidal", xdg);
-    else if (home && home[0])
-      snprintf(o->cache_buf, sizeof o->cache_buf, "%s/.cache/tidal", home);
-    else {
+    if (tidal_cli_default_cache_dir(o->cache_buf, sizeof o->cache_buf) < 0) {
       fprintf(stderr, "tidal wasm: no cache directory: set --cache-dir, XDG_CACHE_HOME or HOME\n");
       return -1;
     }
@@ -66,18 +61,13 @@ static int parse(int argc, char **argv, wasm_opts *o) {
   return 0;
 }
 
-static void print_log(void *ud, const char *module, const char *text, size_t len) {
-  (void)ud;
-  fprintf(stderr, "[%s] %.*s\n", module, (int)len, text);
-}
-
 static int load(const wasm_opts *o, tidal_wasm_engine **e, tidal_wasm_module **m) {
   tidal_wasm_engine_config cfg;
   tidal_wasm_engine_config_init(&cfg);
   cfg.cache_dir = o->cache_dir;
   if (o->wasm2c) cfg.wasm2c = o->wasm2c;
   if (o->cc) cfg.cc = o->cc;
-  cfg.log = print_log;
+  cfg.log = tidal_cli_wasm_log;
   tidal_error err;
   int rc = tidal_wasm_engine_new(&cfg, e, &err);
   if (rc == 0) rc = tidal_wasm_module_load_file(*e, o->file, m, &err);

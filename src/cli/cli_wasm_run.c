@@ -115,23 +115,13 @@ static int run_parse(int argc, char **argv, run_opts *o) {
     return -1;
   }
   if (!o->cache_dir) {
-    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    if (xdg && xdg[0] == '/')
-      snprintf(o->cache_buf, sizeof o->cache_buf, "%s/tidal", xdg);
-    else if (home && home[0])
-      snprintf(o->cache_buf, sizeof o->cache_buf, "%s/.cache/tidal", home);
-    else {
+    if (tidal_cli_default_cache_dir(o->cache_buf, sizeof o->cache_buf) < 0) {
       fprintf(stderr, "tidal wasm run: no cache directory: set --cache-dir, XDG_CACHE_HOME or HOME\n");
       return -1;
     }
     o->cache_dir = o->cache_buf;
   }
   return 0;
-}
-
-static void run_log(void *ud, const char *module, const char *text, size_t len) {
-  (void)ud;
-  fprintf(stderr, "[%s] %.*s\n", module, (int)len, text);
 }
 
 static int fail_msg(const char *what, int rc, const tidal_error *err) {
@@ -383,7 +373,7 @@ int tidal_cli_wasm_run(int argc, char **argv) {
   tidal_wasm_engine_config_init(&ecfg);
   ecfg.cache_dir = o.cache_dir;
   if (o.max_pages) ecfg.max_pages = (uint32_t)o.max_pages;
-  ecfg.log = run_log;
+  ecfg.log = tidal_cli_wasm_log;
   tidal_wasm_engine *e = NULL;
   int status = 1, rc = tidal_wasm_engine_new(&ecfg, &e, &err);
   if (rc < 0) return fail_msg(NULL, rc, &err);

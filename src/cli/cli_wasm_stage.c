@@ -20,11 +20,6 @@ static int stage_cb(void *ud, tidal_stream *words, tidal_stream **out, tidal_err
   return tidal_wasm_op(words, NULL, st->module, st->exp, &st->cfg, out, err);
 }
 
-static void stage_log(void *ud, const char *module, const char *text, size_t len) {
-  (void)ud;
-  fprintf(stderr, "[%s] %.*s\n", module, (int)len, text);
-}
-
 int tidal_cli_wasm_stage_open(tidal_cli_wasm_stage *st, const char *spec,
                               tidal_wordcount_opts *opts) {
   memset(st, 0, sizeof *st);
@@ -57,12 +52,13 @@ int tidal_cli_wasm_stage_open(tidal_cli_wasm_stage *st, const char *spec,
   tidal_wasm_engine_config cfg;
   tidal_wasm_engine_config_init(&cfg);
   char cache[4096];
-  const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-  if (xdg && xdg[0] == '/') snprintf(cache, sizeof cache, "%s/tidal", xdg);
-  else if (home && home[0]) snprintf(cache, sizeof cache, "%s/.cache/tidal", home);
-  else snprintf(cache, sizeof cache, ".tidal-cache");
+  if (tidal_cli_default_cache_dir(cache, sizeof cache) < 0) {
+    fprintf(stderr, "tidal wordcount: --wasm: no cache directory: set XDG_CACHE_HOME or HOME\n");
+    tidal_cli_wasm_stage_close(st);
+    return 1;
+  }
   cfg.cache_dir = cache;
-  cfg.log = stage_log;
+  cfg.log = tidal_cli_wasm_log;
   int rc = tidal_wasm_engine_new(&cfg, &st->engine, &err);
   if (rc == 0) {
     FILE *f = fopen(st->path, "rb");

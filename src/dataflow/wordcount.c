@@ -96,9 +96,6 @@ static inline __attribute__((always_inline)) int put_part(void *ctx, const uint8
 
 typedef struct split_state {
   wc_worker *ws;                          /* borrowed: this worker's counters */
-  const void *sending;                    /* bounds slice of the batch being sent, or NULL */
-  size_t sending_rows;                    /* its rows */
-  uint32_t sending_target;                /* the one worker all its rows belong to */
   tidal_schema *schema;                   /* owned reference: (string, i64) */
   tidal_builder *out[SPLIT_MAX_PARTS];    /* owned: one per target */
   uint32_t nparts;                        /* builders in use */
@@ -109,36 +106,12 @@ typedef struct split_state {
   const tidal_allocator *alloc;           /* borrowed */
 } split_state;
 
-/*
-** The exchange hash of word rows (the same as the split's partitioning hash): the count table's
-** own hash, xxh3, inlined rather than called through libxxhash per row.
-**
-** Shortcut: when ud is the split's state and the view is the very batch the split is sending at
-** this moment (the engine partitions synchronously inside tidal_op_send; identity is checked by
-** the batch's bounds pointer and row count, unique while the batch lives), every row is known to
-** belong to one worker, so each row gets a representative hash of that worker instead of being
-** hashed again. Any other batch (a stage's output, a deferred partition) is hashed row by row.
-*/
+/* The exchange hash of word rows, the same as the split's partitioning hash: the count table's
+   own hash (xxh3, inlined rather than a libxxhash call per row). Only batches that do not come
+   straight from the split (a stage's output) are hashed with it: the split's own batches are
+   sent with tidal_op_send_partitioned and forwarded whole. */
 static void word_hash(void *ud, const tidal_batch_view *v, uint64_t *h) {
-  const struct split_state *st = ud;
-  if (st && st->sending && st->sending == v->slices[0].data && st->sending_rows == v->rows) {
-    /* The least h with (h * W) >> 64 == target: ceil(target * 2^64 / W). */
-    uint32_t peers = st->nparts;
-    uint64_t rep = (uint64_t)((((unsigned __int128)st->sending_target << 64) + peers - 1) / peers);
-    TIDAL_DCHECK((uint32_t)(((unsigned __int128)rep * peers) >> 64) == st->sending_target);
-#ifdef TIDAL_DEBUG
-    /* Debug builds check the claim: every row's own hash maps to the target. */
-    const uint64_t *e = v->slices[0].data;
-    const uint8_t *by = v->slices[1].data;
-    for (size_t r = 0, s0 = 0; r < v->rows; s0 = e[r], r++) {
-      uint64_t hh = tidal__count_hash_lim(by + s0, (size_t)(e[r] - s0), by + e[v->rows - 1]);
-      TIDAL_DCHECK((uint32_t)(((unsigned __int128)hh * peers) >> 64) == st->sending_target);
-      (void)hh;
-    }
-#endif
-    for (size_t r = 0; r < v->rows; r++) h[r] = rep;
-    return;
-  }
+  (void)ud;
   const uint64_t *ends = v->slices[0].data;
   const uint8_t *bytes = v->slices[1].data;
   uint64_t start = 0;
@@ -215,20 +188,15 @@ static int split_rows(split_state *st, const tidal_batch_view *in, size_t r0, si
   return 0;
 }
 
-/* Send every non-empty builder as one batch at time t (tagged for word_hash's shortcut). */
+/* Send every non-empty builder as one batch at time t. When partitioned, builder k's rows all
+   belong to worker k under word_hash: say so, and the exchange forwards the batch whole. */
 static int split_send(split_state *st, tidal_op *op, uint64_t t, tidal_error *err) {
   for (uint32_t k = 0; k < st->nparts; k++) {
-    size_t n = tidal_builder_rows(st->out[k]);
-    if (n == 0) continue;
+    if (tidal_builder_rows(st->out[k]) == 0) continue;
     tidal_batch *ob;
     int rc = tidal_batch_from_builder(st->out[k], &ob);
     if (rc < 0) return tidal_error_set(err, rc, "split: %s", tidal_strerror(rc));
-    /* Tag it for word_hash only when it is partitioned (all its rows belong to worker k). */
-    st->sending = st->nparts > 1 ? tidal_batch_view_of(ob)->slices[0].data : NULL;
-    st->sending_rows = n;
-    st->sending_target = k;
-    rc = tidal_op_send(op, 0, t, ob);
-    st->sending = NULL;
+    rc = st->nparts > 1 ? tidal_op_send_partitioned(op, 0, t, k, ob) : tidal_op_send(op, 0, t, ob);
     if (rc < 0) return tidal_error_set(err, rc, "split: sending words: %s", tidal_strerror(rc));
   }
   return 0;
@@ -286,10 +254,9 @@ static int split_logic(tidal_op *op, void *ud, tidal_error *err) {
   }
 }
 
-/* Add the split operator reading `lines`; *out is its (word, diff) stream and *state its state
-   (owned by the operator; for word_hash's shortcut). */
+/* Add the split operator reading `lines`; *out is its (word, diff) stream. */
 static int add_split(tidal_stream *lines, wc_worker *ws, tidal_schema *schema,
-                     const tidal_allocator *alloc, tidal_stream **out, split_state **state) {
+                     const tidal_allocator *alloc, tidal_stream **out) {
   tidal_op_builder *b;
   TIDAL_RETURN_IF_ERROR(tidal_op_builder_new(tidal_stream_dataflow(lines), "split", &b));
   int rc = tidal_op_builder_add_input(b, lines, tidal_pact_pipeline(), NULL);
@@ -302,7 +269,6 @@ static int add_split(tidal_stream *lines, wc_worker *ws, tidal_schema *schema,
   st->ws = ws;
   st->schema = tidal_schema_ref(schema);
   st->alloc = alloc;
-  *state = st;
   return tidal_op_builder_build(b, split_logic, st, split_destroy);
 }
 
@@ -435,9 +401,7 @@ static int wc_build(tidal_worker *w, void *ud, tidal_error *err) {
   tidal_probe *probe;
   TIDAL_RETURN_IF_ERROR(tidal_dataflow_new(w, &df));
   TIDAL_RETURN_IF_ERROR(tidal_input_new(df, run->schema, &in, &lines));
-  split_state *split;
-  TIDAL_RETURN_IF_ERROR(
-      add_split(lines, ws, run->schema, tidal_worker_allocator(w), &words, &split));
+  TIDAL_RETURN_IF_ERROR(add_split(lines, ws, run->schema, tidal_worker_allocator(w), &words));
   staged = words;
   if (o->stage) {
     rc = o->stage(o->stage_ud, words, &staged, err);
@@ -446,9 +410,7 @@ static int wc_build(tidal_worker *w, void *ud, tidal_error *err) {
       return tidal_error_set(err, TIDAL_EMISMATCH,
                              "word count: the stage's output stream is not " TIDAL_WORDCOUNT_SCHEMA);
   }
-  /* The shortcut applies only when the split feeds the exchange directly. */
-  tidal_pact pact = tidal_pact_exchange_fn(word_hash, staged == words ? split : NULL);
-  rc = tidal_count(staged, "count", pact, o->mode, &counts);
+  rc = tidal_count(staged, "count", tidal_pact_exchange_fn(word_hash, NULL), o->mode, &counts);
   if (rc < 0) return tidal_error_set(err, rc, "word count: adding the count: %s", tidal_strerror(rc));
   TIDAL_RETURN_IF_ERROR(tidal_sink(counts, "collect", collect_cb, ws));
   TIDAL_RETURN_IF_ERROR(tidal_probe_new(counts, &probe));

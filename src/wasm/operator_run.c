@@ -338,7 +338,7 @@ static int call_guest(tidal_wasm_runner *r, size_t len, write_fn write, const vo
                                             "guest can address",
                            len);
   TIDAL_RETURN_IF_ERROR(ensure_instance(r, e));
-  uint32_t addr, oaddr, olen;
+  uint32_t addr, oaddr = 0, olen = 0;
   TIDAL_RETURN_IF_ERROR(tidal_wasm_instance_alloc(r->inst, (uint32_t)len, &addr, e));
   uint8_t *base;
   size_t size;
@@ -483,8 +483,8 @@ int tidal_wasm_runner_run(tidal_wasm_runner *r, uint64_t time, tidal_batch *in, 
     return fail_call(r, time, rc, &e, err);
   }
   size_t rows = tidal_batch_rows(in);
-  const uint8_t *data = NULL;
-  uint32_t olen = 0;
+  const uint8_t *data;
+  uint32_t olen = 0; /* set by call_guest on success; gcc -O3 cannot see that */
   rc = call_guest(r, tidal_batch_encoded_len(in), write_batch, in, &data, &olen, &e);
   if (rc < 0) return fail_call(r, time, rc, &e, err);
   tidal_batch_view view;
@@ -540,8 +540,8 @@ int tidal_wasm_runner_call_bytes(tidal_wasm_runner *r, const void *bytes, size_t
   tidal_error e;
   e.msg[0] = '\0';
   raw_in in = {bytes, len};
-  const uint8_t *data = NULL;
-  uint32_t olen = 0;
+  const uint8_t *data;
+  uint32_t olen = 0; /* as above */
   int rc = call_guest(r, len, write_raw, &in, &data, &olen, &e);
   if (rc < 0) return fail_call(r, 0, rc, &e, err);
   uint8_t *copy = tidal__alloc(r->alloc, olen ? olen : 1);
