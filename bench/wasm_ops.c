@@ -20,7 +20,7 @@
 **    hash every row again), which is not the WASM operator's cost.
 ** 4. Module load: first load (check + wasm2c + cc, into an empty cache) and a cached load.
 ** Every figure is the best of several runs. TIDAL_BENCH_ONLY=calls|lowercase|wordcount|load runs one
-** part.
+** part; TIDAL_BENCH_WC_RUNS=N sets the word-count rounds (default 7).
 */
 #include "tidal/tidal.h"
 
@@ -363,7 +363,9 @@ static void bench_wordcount(tidal_wasm_engine *e, const char *text, size_t len) 
   for (uint32_t w = 1; w <= 2; w++) {
     uint64_t words = 0;
     double best[4] = {1e30, 1e30, 1e30, 1e30}, cpu[4] = {1e30, 1e30, 1e30, 1e30};
-    for (int run = 0; run < WC_RUNS; run++)
+    const char *rr = getenv("TIDAL_BENCH_WC_RUNS");
+    int rounds = rr && atoi(rr) > 0 ? atoi(rr) : WC_RUNS;
+    for (int run = 0; run < rounds; run++)
       for (int c = 0; c < 4; c++) {
         double ct;
         double dt = run_wc_once(text, len, w, cfgs[c], &words, &ct);
