@@ -17,7 +17,9 @@
 **    counts) with and without the WASM lowercase stage between split and exchange, W = 1 and 2.
 **    Goal: the stage adds <= 15%. A native stage doing the same lowercase (a tidal_map) is
 **    measured too: any stage there costs the split's fused pre-partitioning (the exchange must
-**    hash every row again), which is not the WASM operator's cost.
+**    hash every row again), which is not the WASM operator's cost. The four configurations run
+**    round-robin (best of TIDAL_BENCH_WC_RUNS rounds each), and CPU time is printed too: on a
+**    shared machine wall time varies by 10-25% between runs.
 ** 4. Module load: first load (check + wasm2c + cc, into an empty cache) and a cached load.
 ** Every figure is the best of several runs. TIDAL_BENCH_ONLY=calls|lowercase|wordcount|load runs one
 ** part; TIDAL_BENCH_WC_RUNS=N sets the word-count rounds (default 7).
