@@ -209,9 +209,15 @@ static tidal_batch *native_lower(const tidal_batch *in, tidal_builder *b, lower_
 /* The byte-at-a-time kernel of the previous example guest (for reference only: it is not what the
    guest runs). Not auto-vectorized, like its wasm2c translation (every access goes through the
    memory base), so that it stays a byte loop. */
-__attribute__((optimize("no-tree-vectorize"))) static void lower_bytes(uint8_t *dst,
-                                                                       const uint8_t *src,
-                                                                       uint32_t n) {
+#if defined(__clang__)
+#define NO_VECTORIZE
+#else
+#define NO_VECTORIZE __attribute__((optimize("no-tree-vectorize")))
+#endif
+NO_VECTORIZE static void lower_bytes(uint8_t *dst, const uint8_t *src, uint32_t n) {
+#if defined(__clang__)
+#pragma clang loop vectorize(disable) interleave(disable)
+#endif
   for (uint32_t i = 0; i < n; i++) {
     uint8_t c = src[i];
     dst[i] = (uint8_t)(c | (((uint8_t)(c - 'A') < 26u) << 5));
