@@ -1,7 +1,8 @@
 # TidalGuest.cmake — build tidal guest modules (wasm32, ABI v1) with clang.
 #
 #   include(cmake/TidalGuest.cmake)
-#   tidal_add_guest(NAME SOURCES... [INCLUDE_DIRECTORIES dirs...] [FLAGS flags...])
+#   tidal_add_guest(NAME SOURCES... [INCLUDE_DIRECTORIES dirs...] [FLAGS flags...]
+#                   [DEPENDS headers...])
 #       -> ${CMAKE_CURRENT_BINARY_DIR}/NAME.wasm, built by the target guest_NAME (part of ALL).
 #          The SDK folder guest/ is on the include path. For examples/guests/ that is
 #          ${CMAKE_BINARY_DIR}/examples/guests/NAME.wasm (tests find them there).
@@ -76,7 +77,7 @@ if(NOT TIDAL_GUEST_RUST_FOUND)
 endif()
 
 function(tidal_add_guest name)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "INCLUDE_DIRECTORIES;FLAGS")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "INCLUDE_DIRECTORIES;FLAGS;DEPENDS")
   if(NOT TIDAL_GUEST_TOOLCHAIN_FOUND)
     return()
   endif()
@@ -90,12 +91,16 @@ function(tidal_add_guest name)
     get_filename_component(dir ${dir} ABSOLUTE)
     list(APPEND includes -I${dir})
   endforeach()
+  foreach(dep ${arg_DEPENDS})
+    get_filename_component(dep ${dep} ABSOLUTE)
+    list(APPEND sources_deps ${dep})
+  endforeach()
   set(out ${CMAKE_CURRENT_BINARY_DIR}/${name}.wasm)
   add_custom_command(
     OUTPUT ${out}
     COMMAND ${TIDAL_GUEST_CLANG} ${TIDAL_GUEST_CFLAGS} ${arg_FLAGS} ${includes}
             -fuse-ld=${TIDAL_WASM_LD} ${TIDAL_GUEST_LDFLAGS} -o ${out} ${sources}
-    DEPENDS ${sources} ${TIDAL_GUEST_SDK_DIR}/tidal_guest.h
+    DEPENDS ${sources} ${sources_deps} ${TIDAL_GUEST_SDK_DIR}/tidal_guest.h
     COMMENT "Building tidal guest ${name}.wasm"
     VERBATIM)
   add_custom_target(guest_${name} ALL DEPENDS ${out})

@@ -330,9 +330,19 @@ TIDAL__INLINE int64_t tidal_batch_string(const tidal_batch *b, uint32_t k, tidal
   tidal_col_u8 bytes;
   TIDAL_TRY(tidal_batch_u64(b, k, &bounds));
   TIDAL_TRY(tidal_batch_u8(b, k + 1, &bytes));
+  /* One pass; it is what makes tidal_string_at safe. Blocks of 16 bounds are checked without a
+   * branch per bound (cheaper under wasm2c); a block with a decrease is rescanned by the exact
+   * loop below to report the first one. */
   uint64_t prev = 0;
-  for (uint32_t i = 0; i < bounds.n; i++) {
-    /* One pass, branch almost never taken; it is what makes tidal_string_at safe. */
+  uint32_t i = 0;
+  for (; i + 16 <= bounds.n; i += 16) {
+    const uint64_t *v = bounds.v + i;
+    uint64_t dec = v[0] < prev;
+    for (uint32_t j = 1; j < 16; j++) dec |= v[j] < v[j - 1];
+    if (dec) break;
+    prev = v[15];
+  }
+  for (; i < bounds.n; i++) {
     if (bounds.v[i] < prev) return tidal_guest_fail_at("input: string bounds decrease at row", i);
     prev = bounds.v[i];
   }
@@ -382,6 +392,24 @@ TIDAL__INLINE int64_t tidal_view_string_i64(const tidal_batch *b, tidal_col_stri
   TIDAL_TRY(tidal_batch_i64(b, 2, d));
   if (s->n != d->n) return tidal_guest_fail("input: (string, i64) columns differ in length");
   return 0;
+}
+
+/* ---- in-place output ------------------------------------------------------------------------ */
+
+/** A writable pointer to bytes of the input batch `in` (e.g. a column's `bytes`), for operators
+ *  that rewrite their input in place. Legal: the input buffer is the guest's own memory for the
+ *  whole call (tidal_alloc gave it out), and the host reads it only through the returned output.
+ *  Only for pointers obtained from `in`'s views. */
+TIDAL__INLINE uint8_t *tidal_in_place(const void *p) { return (uint8_t *)(uintptr_t)p; }
+
+/** Return the input batch itself, possibly modified in place, as the operator's output (the
+ *  packed `len << 32 | ptr` of the input's range). The ABI lets the output lie anywhere in
+ *  memory, so no output slice is built and nothing is copied. Use it only when the output schema
+ *  is the input schema and the modification keeps the encoding valid (e.g. changing bytes of a
+ *  string without changing lengths or breaking UTF-8); the host validates the output as always.
+ *  Do not combine with appends to `out` (they would be ignored). */
+TIDAL__INLINE int64_t tidal_out_input(const tidal_batch *in) {
+  return (int64_t)(((uint64_t)in->len << 32) | (uint32_t)(uintptr_t)in->base);
 }
 
 /* ---- output appends ------------------------------------------------------------------------ */

@@ -13,6 +13,17 @@
 #include "tidal/wasm.h"
 #include "tidal/wasm_op.h"
 
+/* out_pool.c: reused output buffers for map / flat_map batches (thread-safe put/close). */
+typedef struct tidal__out_pool tidal__out_pool;
+/* A pool allocating with `a` (which must outlive it). 0 or TIDAL_ENOMEM. */
+int tidal__out_pool_new(const tidal_allocator *a, tidal__out_pool **out);
+/* The owner's reference is dropped; the pool goes when its last buffer comes back. */
+void tidal__out_pool_close(tidal__out_pool *p);
+/* A buffer of at least len bytes (16-aligned), or NULL (out of memory). Give it back with
+   tidal__out_pool_put(p, bytes, len) (a tidal_release_cb, so a batch can own it). */
+uint8_t *tidal__out_pool_get(tidal__out_pool *p, size_t len);
+void tidal__out_pool_put(void *ud, void *bytes, size_t len);
+
 struct tidal_wasm_runner {
   const tidal_allocator *alloc;  /* borrowed: everything below is allocated with it */
   tidal_wasm_module *module;     /* borrowed: outlives the runner */
@@ -33,6 +44,7 @@ struct tidal_wasm_runner {
   tidal_builder *builder;        /* owned (filter): builds batches of the kept rows */
   uint32_t *keep;                /* owned (filter): indices of kept rows, keep_cap entries */
   size_t keep_cap;               /* entries allocated in keep */
+  tidal__out_pool *pool;         /* owned reference (map, flat_map): output buffers */
   tidal_wasm_runner_stats stats; /* counters */
 };
 

@@ -217,6 +217,7 @@ void tidal_wasm_runner_free(tidal_wasm_runner *r) {
   const tidal_allocator *a = r->alloc;
   tidal_wasm_instance_free(r->inst);
   tidal_builder_free(r->builder);
+  tidal__out_pool_close(r->pool);
   tidal_schema_unref(r->guest_in);
   tidal_schema_unref(r->guest_out);
   tidal_schema_unref(r->out_schema);
@@ -267,6 +268,13 @@ int tidal_wasm_runner_new(tidal_wasm_module *module, const char *export_name,
   }
   rc = check_schemas(r, &info->operators[r->op], cfg->update_field, err);
   if (rc < 0) goto fail;
+  if (r->mode == TIDAL_WASM_MAP || r->mode == TIDAL_WASM_FLAT_MAP) {
+    rc = tidal__out_pool_new(alloc, &r->pool);
+    if (rc < 0) {
+      rc = tidal_error_set(err, rc, "out of memory");
+      goto fail;
+    }
+  }
   if (r->mode == TIDAL_WASM_FILTER) {
     rc = tidal_builder_new(r->in_schema, alloc, &r->builder);
     if (rc < 0) {
@@ -448,6 +456,20 @@ static int update_output(tidal_wasm_runner *r, tidal_batch *in, const tidal_batc
   return 0;
 }
 
+/* Map / flat_map: the guest's output copied into a pooled buffer, validated, wrapped. */
+static int copy_out(tidal_wasm_runner *r, const uint8_t *data, uint32_t olen, tidal_batch **out,
+                    tidal_error *ev) {
+  uint8_t *buf = NULL;
+  if (olen) {
+    buf = tidal__out_pool_get(r->pool, olen);
+    if (!buf) return tidal_error_set(ev, TIDAL_ENOMEM, "out of memory copying %u bytes", olen);
+    memcpy(buf, data, olen);
+  }
+  /* tidal_batch_from_bytes owns buf on every path (releases it to the pool on failure). */
+  return tidal_batch_from_bytes(r->guest_out, buf, olen, buf ? tidal__out_pool_put : NULL,
+                                r->pool, r->alloc, out, ev);
+}
+
 int tidal_wasm_runner_run(tidal_wasm_runner *r, uint64_t time, tidal_batch *in, tidal_batch **out,
                           tidal_error *err) {
   *out = NULL;
@@ -470,8 +492,9 @@ int tidal_wasm_runner_run(tidal_wasm_runner *r, uint64_t time, tidal_batch *in, 
   switch (r->mode) {
   case TIDAL_WASM_MAP:
   case TIDAL_WASM_FLAT_MAP:
-    /* One copy out of guest memory, validated there (host memory: the guest cannot change it). */
-    rc = tidal_batch_copy_bytes(r->guest_out, data, olen, r->alloc, out, &ev);
+    /* One copy out of guest memory into a reused buffer of the pool, validated there (host
+       memory: the guest cannot change it). The batch owns the buffer and gives it back. */
+    rc = copy_out(r, data, olen, out, &ev);
     if (rc < 0) {
       rc = tidal_error_set(&e, rc, "the output is not a valid encoding of %s: %s",
                            tidal_schema_text(r->guest_out), ev.msg);
