@@ -397,6 +397,18 @@ int tidal_cli_wasm_run(int argc, char **argv) {
     fail_msg("--schema", rc, &err);
     goto done;
   }
+  {
+    /* Check the export, its declared schemas and the mode against --schema before reading any
+       input, so that a wrong schema is reported as a mismatch, not as a JSON error on line 1.
+       A runner makes no instance until its first batch, so this costs no guest call. */
+    tidal_wasm_runner *probe = NULL;
+    rc = tidal_wasm_runner_new(c.module, o.exp, c.schema, &c.cfg, o.name, NULL, &probe, &err);
+    tidal_wasm_runner_free(probe);
+    if (rc < 0) {
+      fail_msg(NULL, rc, &err);
+      goto done;
+    }
+  }
   size_t len = 0;
   char *input = slurp(stdin, &len);
   if (!input) {

@@ -73,6 +73,8 @@ expect_err "SIMD" "$W/simd.wasm" x
 head -c 30 "$G/lowercase.wasm" > "$tmp/cut.wasm"
 expect_err "cut.wasm" "$tmp/cut.wasm" lowercase
 printf '["a", 1]\n' > "$tmp/err_in"
+# A wrong --schema is reported as a mismatch before any row is read (not as a JSON error).
+expect_err "schema mismatch.*u64.*(string, i64)" "$G/stopwords.wasm" stopwords --schema u64
 expect_err "needs output bool" "$G/lowercase.wasm" lowercase --schema '(string, i64)' --mode filter
 expect_err "no field 'diff'" "$G/tally.wasm" tally --mode update:diff
 printf '["a", 1]\n[1, 2]\n' > "$tmp/err_in"
