@@ -59,6 +59,13 @@ static void die(const char *what, int rc, const tidal_error *e) {
   exit(1);
 }
 
+/* Every setup call must succeed: a benchmark on a half-built input would measure nothing. */
+#define OK(what, expr)                                                                    \
+  do {                                                                                    \
+    int ok_rc_ = (expr);                                                                  \
+    if (ok_rc_ < 0) die(what, ok_rc_, NULL);                                              \
+  } while (0)
+
 static tidal_wasm_module *load(tidal_wasm_engine *e, const char *path) {
   tidal_wasm_module *m = NULL;
   tidal_error err;
@@ -98,10 +105,10 @@ static void bench_call_overhead(tidal_wasm_engine *e) {
   tidal_wasm_module *m = load(e, TIDAL_WASM_TEST_DIR "/op_hostile.wasm");
   tidal_schema *s = schema("u64");
   tidal_builder *b;
-  tidal_builder_new(s, NULL, &b);
-  tidal_builder_push_u64(b, 42);
+  OK("tidal_builder_new", tidal_builder_new(s, NULL, &b));
+  OK("tidal_builder_push_u64", tidal_builder_push_u64(b, 42));
   tidal_batch *in;
-  tidal_batch_from_builder(b, &in);
+  OK("tidal_batch_from_builder", tidal_batch_from_builder(b, &in));
   tidal_builder_free(b);
   tidal_error err;
   /* Bare: one instance, input written once, only tidal_wasm_instance_call per iteration. */
@@ -109,14 +116,14 @@ static void bench_call_overhead(tidal_wasm_engine *e) {
   int rc = tidal_wasm_instance_new(m, NULL, 0, &inst, &err);
   if (rc) die("instance", rc, &err);
   size_t op;
-  tidal_wasm_module_find_operator(m, "echo", &op, &err);
+  OK("tidal_wasm_module_find_operator", tidal_wasm_module_find_operator(m, "echo", &op, &err));
   uint32_t addr, ra, rl;
   size_t len = tidal_batch_encoded_len(in);
-  tidal_wasm_instance_alloc(inst, (uint32_t)len, &addr, &err);
+  OK("tidal_wasm_instance_alloc", tidal_wasm_instance_alloc(inst, (uint32_t)len, &addr, &err));
   uint8_t *base;
   size_t size;
   tidal_wasm_instance_memory(inst, &base, &size);
-  tidal_batch_encode_into(in, base + addr, &len);
+  OK("tidal_batch_encode_into", tidal_batch_encode_into(in, base + addr, &len));
   const int N = 200000;
   double bare = 1e30, full = 1e30;
   for (int run = 0; run < RUNS; run++) {
@@ -161,7 +168,7 @@ static tidal_batch **word_batches(const tidal_schema *s, const char *text, size_
   size_t cap = 64, n = 0;
   tidal_batch **out = malloc(cap * sizeof *out);
   tidal_builder *b;
-  tidal_builder_new(s, NULL, &b);
+  OK("tidal_builder_new", tidal_builder_new(s, NULL, &b));
   *words = 0;
   size_t i = 0;
   while (i < len) {
@@ -174,7 +181,7 @@ static tidal_batch **word_batches(const tidal_schema *s, const char *text, size_
     }
     if (tidal_builder_bytes(b) >= (1u << 20) || (i >= len && tidal_builder_rows(b))) {
       if (n == cap) out = realloc(out, (cap *= 2) * sizeof *out);
-      tidal_batch_from_builder(b, &out[n++]);
+      OK("tidal_batch_from_builder", tidal_batch_from_builder(b, &out[n++]));
     }
   }
   tidal_builder_free(b);
@@ -202,7 +209,7 @@ static tidal_batch *native_lower(const tidal_batch *in, tidal_builder *b, lower_
   tidal_buffer_append_unsafe(dv, v->slices[2].data, rows * 8);
   tidal_builder_add_rows(b, rows);
   tidal_batch *out = NULL;
-  tidal_batch_from_builder(b, &out);
+  OK("tidal_batch_from_builder", tidal_batch_from_builder(b, &out));
   return out;
 }
 
@@ -242,7 +249,7 @@ static void bench_lowercase(tidal_wasm_engine *e, const char *text, size_t len, 
   int rc = tidal_wasm_runner_new(m, "lowercase", s, &cfg, NULL, NULL, &r, &err);
   if (rc) die("runner", rc, &err);
   tidal_builder *b;
-  tidal_builder_new(s, NULL, &b);
+  OK("tidal_builder_new", tidal_builder_new(s, NULL, &b));
   double wasm = 1e30, native = 1e30, scalar = 1e30;
   for (int run = 0; run < RUNS; run++) {
     double t0 = now();

@@ -134,11 +134,15 @@ int main(int argc, char **argv) {
   /* Every captured (word, total) with its time; the latest time's total is the final one. */
   size_t nrows = tidal_capture_rows(j.capture), k = 0;
   row *rows = malloc((nrows ? nrows : 1) * sizeof *rows);
+  if (!rows) {
+    fprintf(stderr, "wordcount: out of memory\n");
+    return 1;
+  }
   for (size_t i = 0; i < tidal_capture_len(j.capture); i++) {
     uint64_t time;
     uint32_t worker;
     const tidal_batch *b;
-    tidal_capture_get(j.capture, i, &time, &worker, &b);
+    if (tidal_capture_get(j.capture, i, &time, &worker, &b) < 0) continue; /* i < len: cannot fail */
     const tidal_batch_view *v = tidal_batch_view_of(b);
     const int64_t *totals = v->slices[2].data;
     for (size_t r = 0; r < v->rows; r++, k++) {

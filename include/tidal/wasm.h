@@ -71,7 +71,7 @@ TIDAL_API void tidal_wasm_engine_config_init(tidal_wasm_engine_config *cfg);
 /// Ownership: `cfg` and its strings are copied; `*out` is owned, release with
 ///            tidal_wasm_engine_free after every module made from it.
 /// Thread-safe: yes. Since: 0.1.
-TIDAL_API int tidal_wasm_engine_new(const tidal_wasm_engine_config *cfg, tidal_wasm_engine **out,
+TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_engine_new(const tidal_wasm_engine_config *cfg, tidal_wasm_engine **out,
                                     tidal_error *err);
 
 /// Stop the watchdog (joins its thread) and free the engine. NULL is a no-op.
@@ -87,7 +87,7 @@ TIDAL_API void tidal_wasm_engine_free(tidal_wasm_engine *engine);
 /// Errors: TIDAL_EWASM with the byte offset and the reason (not wasm, truncated, forbidden
 ///         import, missing or mistyped export, SIMD, several memories, ...), TIDAL_ENOMEM.
 /// Ownership: `bytes` is borrowed for the call. Thread-safe: yes. Since: 0.1.
-TIDAL_API int tidal_wasm_check(const uint8_t *bytes, size_t len, tidal_error *err);
+TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_check(const uint8_t *bytes, size_t len, tidal_error *err);
 
 /// One operator a module declares in tidal_describe. Strings are owned by the module.
 typedef struct tidal_wasm_operator {
@@ -134,13 +134,13 @@ typedef struct tidal_wasm_module_info {
 ///            `*out` is owned, release with tidal_wasm_module_free before the engine.
 /// Thread-safe: yes, for concurrent loads on one engine (also across processes: compiles of
 ///              one module are serialized by a file lock). Since: 0.1.
-TIDAL_API int tidal_wasm_module_load(tidal_wasm_engine *engine, const uint8_t *bytes, size_t len,
+TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_module_load(tidal_wasm_engine *engine, const uint8_t *bytes, size_t len,
                                      const char *name, tidal_wasm_module **out, tidal_error *err);
 
 /// Read the file at `path` and tidal_wasm_module_load it (name = the path's last component).
 /// Errors: as tidal_wasm_module_load, plus TIDAL_ENOENT / TIDAL_EIO for the file.
 /// Ownership: as tidal_wasm_module_load. Thread-safe: yes. Since: 0.1.
-TIDAL_API int tidal_wasm_module_load_file(tidal_wasm_engine *engine, const char *path,
+TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_module_load_file(tidal_wasm_engine *engine, const char *path,
                                           tidal_wasm_module **out, tidal_error *err);
 
 /// Free a module (dlclose its compiled object). NULL is a no-op.
@@ -160,7 +160,7 @@ TIDAL_API const tidal_wasm_module_info *tidal_wasm_module_inspect(const tidal_wa
 /// Returns: 0 and `*index`, or a negative code.
 /// Errors: TIDAL_ENOENT (the message lists the operators the module has).
 /// Ownership: `name` is borrowed for the call. Thread-safe: yes. Since: 0.1.
-TIDAL_API int tidal_wasm_module_find_operator(const tidal_wasm_module *module, const char *name,
+TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_module_find_operator(const tidal_wasm_module *module, const char *name,
                                               size_t *index /* OUT */, tidal_error *err);
 
 /// Create an instance: fresh linear memory (capped at info->mem_cap_pages), then, if exported,
@@ -173,7 +173,7 @@ TIDAL_API int tidal_wasm_module_find_operator(const tidal_wasm_module *module, c
 ///            NULL when 0) is copied into guest memory; `*out` is owned, release with
 ///            tidal_wasm_instance_free.
 /// Thread-safe: yes (distinct instances may be created and used on different threads at once).
-TIDAL_API int tidal_wasm_instance_new(tidal_wasm_module *module, const char *config, size_t len,
+TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_instance_new(tidal_wasm_module *module, const char *config, size_t len,
                                       tidal_wasm_instance **out, tidal_error *err);
 
 /// Free an instance (dead or alive) and unmap its whole memory reservation. NULL is a no-op.
@@ -192,14 +192,14 @@ TIDAL_API bool tidal_wasm_instance_dead(const tidal_wasm_instance *inst);
 /// Errors: TIDAL_EGUEST (returned 0, not 8-aligned, or the range is outside memory),
 ///         TIDAL_ETRAP, TIDAL_ETIMEDOUT, TIDAL_ECANCELED (dead instance).
 /// Thread-safe: no. Since: 0.1.
-TIDAL_API int tidal_wasm_instance_alloc(tidal_wasm_instance *inst, uint32_t size,
+TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_instance_alloc(tidal_wasm_instance *inst, uint32_t size,
                                         uint32_t *addr /* OUT */, tidal_error *err);
 
 /// Copy `len` bytes from `src` into guest memory at `addr`.
 /// Returns: 0, or a negative code (nothing is written then).
 /// Errors: TIDAL_ERANGE ([addr, addr+len) not inside the current memory).
 /// Ownership: `src` is borrowed for the call. Thread-safe: no. Since: 0.1.
-TIDAL_API int tidal_wasm_instance_write(tidal_wasm_instance *inst, uint32_t addr, const void *src,
+TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_instance_write(tidal_wasm_instance *inst, uint32_t addr, const void *src,
                                         size_t len, tidal_error *err);
 
 /// Validate a guest-given range: [addr, addr+len) inside the current memory and addr 8-aligned;
@@ -208,7 +208,7 @@ TIDAL_API int tidal_wasm_instance_write(tidal_wasm_instance *inst, uint32_t addr
 /// Errors: TIDAL_ERANGE (outside memory), TIDAL_EGUEST (not 8-aligned).
 /// Ownership: `*data` is borrowed from the instance: valid until its next call or free (memory
 ///            may move when it grows). Thread-safe: no. Since: 0.1.
-TIDAL_API int tidal_wasm_instance_range(const tidal_wasm_instance *inst, uint32_t addr,
+TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_instance_range(const tidal_wasm_instance *inst, uint32_t addr,
                                         uint32_t len, const char *what,
                                         const uint8_t **data /* OUT */, tidal_error *err);
 
@@ -221,7 +221,7 @@ TIDAL_API int tidal_wasm_instance_range(const tidal_wasm_instance *inst, uint32_
 ///         tidal_last_error), TIDAL_ERANGE (result outside memory), TIDAL_ECANCELED (dead).
 ///         Every error but TIDAL_EINVAL (no such operator) marks the instance dead.
 /// Thread-safe: no (one thread per instance at a time). Since: 0.1.
-TIDAL_API int tidal_wasm_instance_call(tidal_wasm_instance *inst, size_t op, uint32_t ptr,
+TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_instance_call(tidal_wasm_instance *inst, size_t op, uint32_t ptr,
                                        uint32_t len, uint32_t *out_addr /* OUT */,
                                        uint32_t *out_len /* OUT */, tidal_error *err);
 
@@ -230,7 +230,7 @@ TIDAL_API int tidal_wasm_instance_call(tidal_wasm_instance *inst, size_t op, uin
 /// Returns: 0 and `*result`, or a negative code (the instance is then dead, except EINVAL).
 /// Errors: TIDAL_ETRAP, TIDAL_ETIMEDOUT, TIDAL_ECANCELED, TIDAL_EINVAL (no such operator).
 /// Thread-safe: no. Since: 0.1.
-TIDAL_API int tidal_wasm_instance_call_raw(tidal_wasm_instance *inst, size_t op, uint32_t ptr,
+TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_instance_call_raw(tidal_wasm_instance *inst, size_t op, uint32_t ptr,
                                            uint32_t len, int64_t *result /* OUT */,
                                            tidal_error *err);
 

@@ -58,6 +58,10 @@ static inline bool tidal__add_ok(size_t a, size_t b, size_t *out) {
 /* Round up to a multiple of 8 (callers ensure x <= SIZE_MAX - 7). */
 static inline size_t tidal__round8(size_t x) { return (x + 7) & ~(size_t)7; }
 
+/* Consume a status on purpose (a best-effort call whose failure is harmless or reported
+   elsewhere). gcc does not let a (void) cast silence warn_unused_result; a call does. */
+static inline void tidal__ignore_status(int rc) { (void)rc; }
+
 #define TIDAL_LIKELY(x) __builtin_expect(!!(x), 1)
 #define TIDAL_UNLIKELY(x) __builtin_expect(!!(x), 0)
 

@@ -331,7 +331,11 @@ static int run_raw(run_ctx *c, char *bytes, size_t len) {
   /* The declared output schema of the export (the guest's, whatever the mode). */
   const tidal_wasm_module_info *info = tidal_wasm_module_inspect(c->module);
   size_t op = 0;
-  tidal_wasm_module_find_operator(c->module, c->o->exp, &op, NULL);
+  rc = tidal_wasm_module_find_operator(c->module, c->o->exp, &op, &err);
+  if (rc < 0) {
+    tidal_wasm_runner_free(r);
+    return fail_msg(NULL, rc, &err);
+  }
   const char *ot = info->operators[op].output_schema;
   tidal_schema *os = NULL;
   tidal_batch *ob = NULL;

@@ -148,7 +148,10 @@ static int flush_one(tidal__channel *ch, uint32_t v) {
   for (size_t k = 0; k < n; k++) lens[k] = tidal_builder_slice(bl, k)->len;
   tidal_batch *b = NULL;
   if (tidal_batch_from_builder(bl, &b) < 0) return fail_oom(ch->dst->df->w, "flushing an exchange");
-  for (size_t k = 0; k < n; k++) (void)tidal_buffer_reserve(tidal_builder_slice(bl, k), lens[k]);
+  /* Best effort: re-reserve last batch's sizes so the next fill does not regrow step by step;
+     if that fails, appends grow the buffers (and report ENOMEM) as usual. */
+  for (size_t k = 0; k < n; k++)
+    tidal__ignore_status(tidal_buffer_reserve(tidal_builder_slice(bl, k), lens[k]));
   return deliver(ch, v, ch->pending_time, b);
 }
 

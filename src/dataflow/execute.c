@@ -106,7 +106,8 @@ static void *worker_main(void *p) {
     }
   } else if (atomic_load(&ta->ex->failed) == 0) {
     tidal__worker_close_inputs(&w);
-    (void)tidal_worker_run_to_completion(&w);
+    /* A failure here has already been recorded in ex->failed with its message. */
+    tidal__ignore_status(tidal_worker_run_to_completion(&w));
   }
   tidal__worker_teardown(&w);
   return NULL;
