@@ -45,9 +45,9 @@ TIDAL_API void tidal_buffer_init(tidal_buffer *b, const tidal_allocator *a);
 TIDAL_API void tidal_buffer_reset(tidal_buffer *b);
 /// Make room for `extra` more bytes (capacity at least doubles). Returns 0 or TIDAL_ENOMEM
 /// (buffer unchanged). May move `data`.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_buffer_reserve(tidal_buffer *b, size_t extra);
+TIDAL_API int tidal_buffer_reserve(tidal_buffer *b, size_t extra) TIDAL_CHECK_RESULT;
 /// Append n bytes copied from p. Returns 0 or TIDAL_ENOMEM (buffer unchanged).
-TIDAL_API TIDAL_CHECK_RESULT int tidal_buffer_append(tidal_buffer *b, const void *p, size_t n);
+TIDAL_API int tidal_buffer_append(tidal_buffer *b, const void *p, size_t n) TIDAL_CHECK_RESULT;
 /// Unchecked append: the caller reserved the room before (cap - len >= n). Never fails.
 static inline void tidal_buffer_append_unsafe(tidal_buffer *b, const void *p, size_t n) {
   if (n) memcpy(b->data + b->len, p, n);
@@ -98,8 +98,8 @@ typedef struct tidal_slice_info {
 /// Returns 0 or TIDAL_ESCHEMA ("at byte N: expected X, found Y"), TIDAL_ENOMEM.
 /// Ownership: `text` borrowed for the call; *out owned by the caller (tidal_schema_unref); on
 /// error *out is NULL. `a` (NULL: default) is copied. Thread-safe: yes.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_schema_parse(const char *text, size_t len, const tidal_allocator *a,
-                                 tidal_schema **out /* OUT */, tidal_error *err);
+TIDAL_API int tidal_schema_parse(const char *text, size_t len, const tidal_allocator *a,
+                                 tidal_schema **out /* OUT */, tidal_error *err) TIDAL_CHECK_RESULT;
 /// Add a reference; returns s. Thread-safe: yes (atomic).
 TIDAL_API tidal_schema *tidal_schema_ref(tidal_schema *s);
 /// Drop a reference; the last one frees the schema. NULL ok. Thread-safe: yes (atomic).
@@ -167,8 +167,9 @@ typedef struct tidal_batch_view {
 /// not 8-aligned), TIDAL_ENOMEM (only for schemas of more than 16 slices). On error there is
 /// nothing to reset. Ownership: bytes and s borrowed for the life of the view; `a` (NULL:
 /// default) borrowed, must outlive the view. Thread-safe: yes for distinct views.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_view_init(tidal_batch_view *v, const tidal_schema *s, const void *bytes,
-                              size_t len, const tidal_allocator *a, tidal_error *err);
+TIDAL_API int tidal_view_init(tidal_batch_view *v, const tidal_schema *s, const void *bytes,
+                              size_t len, const tidal_allocator *a, tidal_error *err)
+                              TIDAL_CHECK_RESULT;
 /// Stricter than tidal_view_init (which accepts every form that is safe to read, as spec §4
 /// asks): check that a valid view holds exactly the bytes the crate's writer would produce for its
 /// rows (every value referenced; enum discriminants in the writer's empty / homogeneous /
@@ -176,7 +177,8 @@ TIDAL_API TIDAL_CHECK_RESULT int tidal_view_init(tidal_batch_view *v, const tida
 /// batches by bytes: canonical bytes -> view -> push_rows -> encode is the identity.
 /// Returns 0, TIDAL_ECORRUPT ("slice K, element I: not canonical: ..."), TIDAL_ENOMEM.
 /// Thread-safe: yes. Added to the draft API.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_view_check_canonical(const tidal_batch_view *v, tidal_error *err);
+TIDAL_API int tidal_view_check_canonical(const tidal_batch_view *v, tidal_error *err)
+              TIDAL_CHECK_RESULT;
 /// Release what tidal_view_init / tidal_builder_view allocated; v is then zeroed. Never fails.
 TIDAL_API void tidal_view_reset(tidal_batch_view *v);
 /// Slice k (k < nslices; not checked). Cheap enough for inner loops.
@@ -210,7 +212,8 @@ typedef struct tidal__builder_head {
 /// A new, empty builder for schema s. Returns 0 or TIDAL_ENOMEM (*out NULL).
 /// Ownership: *out owned by the caller (tidal_builder_free); s is referenced (the caller may
 /// unref its own reference); `a` (NULL: default) copied.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_builder_new(const tidal_schema *s, const tidal_allocator *a, tidal_builder **out);
+TIDAL_API int tidal_builder_new(const tidal_schema *s, const tidal_allocator *a, tidal_builder **out)
+              TIDAL_CHECK_RESULT;
 /// Free the builder and its slices. NULL ok.
 TIDAL_API void tidal_builder_free(tidal_builder *b);
 /// Drop all rows (and a half-pushed row), keep the capacity. Never fails.
@@ -233,24 +236,35 @@ TIDAL_API const char *tidal_builder_error(const tidal_builder *b);
    value, a variant index out of range) or TIDAL_ENOMEM. On any error the whole row being pushed
    is rolled back: the builder is as before the row's first push. Integers convert to the
    column's width (push_u64 also fills signed columns, push_i64 unsigned ones, when in range). */
-TIDAL_API TIDAL_CHECK_RESULT int tidal_builder_push_u64(tidal_builder *b, uint64_t v);  /* u8..u64, usize, i*, u128 */
-TIDAL_API TIDAL_CHECK_RESULT int tidal_builder_push_i64(tidal_builder *b, int64_t v);   /* i8..i64, isize, u*, i128 */
-TIDAL_API TIDAL_CHECK_RESULT int tidal_builder_push_f64(tidal_builder *b, double v);    /* f32 (rounded), f64 */
-TIDAL_API TIDAL_CHECK_RESULT int tidal_builder_push_bool(tidal_builder *b, bool v);
-TIDAL_API TIDAL_CHECK_RESULT int tidal_builder_push_char(tidal_builder *b, uint32_t scalar);
-TIDAL_API TIDAL_CHECK_RESULT int tidal_builder_push_u128(tidal_builder *b, uint64_t lo, uint64_t hi); /* u128/i128 */
-TIDAL_API TIDAL_CHECK_RESULT int tidal_builder_push_unit(tidal_builder *b);
+/* u8..u64, usize, i*, u128 */
+TIDAL_API int tidal_builder_push_u64(tidal_builder *b, uint64_t v) TIDAL_CHECK_RESULT;
+/* i8..i64, isize, u*, i128 */
+TIDAL_API int tidal_builder_push_i64(tidal_builder *b, int64_t v) TIDAL_CHECK_RESULT;
+/* f32 (rounded), f64 */
+TIDAL_API int tidal_builder_push_f64(tidal_builder *b, double v) TIDAL_CHECK_RESULT;
+TIDAL_API int tidal_builder_push_bool(tidal_builder *b, bool v) TIDAL_CHECK_RESULT;
+TIDAL_API int tidal_builder_push_char(tidal_builder *b, uint32_t scalar) TIDAL_CHECK_RESULT;
+/* u128/i128 */
+TIDAL_API int tidal_builder_push_u128(tidal_builder *b, uint64_t lo, uint64_t hi)
+              TIDAL_CHECK_RESULT;
+TIDAL_API int tidal_builder_push_unit(tidal_builder *b) TIDAL_CHECK_RESULT;
 /// p[0..n) is copied; it must be UTF-8 (not checked here; tidal_view_init rejects non-UTF-8).
-TIDAL_API TIDAL_CHECK_RESULT int tidal_builder_push_string(tidal_builder *b, const char *p, size_t n);
-TIDAL_API TIDAL_CHECK_RESULT int tidal_builder_begin_vec(tidal_builder *b);  /* then elements, then end_vec */
-TIDAL_API TIDAL_CHECK_RESULT int tidal_builder_end_vec(tidal_builder *b);    /* EMISMATCH inside an element */
-TIDAL_API TIDAL_CHECK_RESULT int tidal_builder_push_none(tidal_builder *b);
-TIDAL_API TIDAL_CHECK_RESULT int tidal_builder_begin_some(tidal_builder *b); /* then the value */
-TIDAL_API TIDAL_CHECK_RESULT int tidal_builder_begin_ok(tidal_builder *b);   /* then the Ok value */
-TIDAL_API TIDAL_CHECK_RESULT int tidal_builder_begin_err(tidal_builder *b);  /* then the Err value */
+TIDAL_API int tidal_builder_push_string(tidal_builder *b, const char *p, size_t n)
+              TIDAL_CHECK_RESULT;
+/* then elements, then end_vec */
+TIDAL_API int tidal_builder_begin_vec(tidal_builder *b) TIDAL_CHECK_RESULT;
+/* EMISMATCH inside an element */
+TIDAL_API int tidal_builder_end_vec(tidal_builder *b) TIDAL_CHECK_RESULT;
+TIDAL_API int tidal_builder_push_none(tidal_builder *b) TIDAL_CHECK_RESULT;
+/* then the value */
+TIDAL_API int tidal_builder_begin_some(tidal_builder *b) TIDAL_CHECK_RESULT;
+/* then the Ok value */
+TIDAL_API int tidal_builder_begin_ok(tidal_builder *b) TIDAL_CHECK_RESULT;
+/* then the Err value */
+TIDAL_API int tidal_builder_begin_err(tidal_builder *b) TIDAL_CHECK_RESULT;
 /// Start variant `index` of an enum (or all-unit enum), then push its payload: the single
 /// field, or the fields in order. A unit variant is complete at once (no payload push).
-TIDAL_API TIDAL_CHECK_RESULT int tidal_builder_begin_variant(tidal_builder *b, uint32_t index);
+TIDAL_API int tidal_builder_begin_variant(tidal_builder *b, uint32_t index) TIDAL_CHECK_RESULT;
 
 /* Fast paths: direct slice access for hot loops; after appending whole rows directly, declare
    them with tidal_builder_add_rows. The common (string, i64) push is a static inline that costs
@@ -264,7 +278,8 @@ TIDAL_API tidal_buffer *tidal_builder_slice(tidal_builder *b, size_t k);
 /// Declare n rows appended directly through tidal_builder_slice. Never fails.
 TIDAL_API void tidal_builder_add_rows(tidal_builder *b, size_t n);
 /* private: the out-of-line path of tidal_builder_push_str_i64 (growth, or another schema). */
-TIDAL_API TIDAL_CHECK_RESULT int tidal__builder_push_str_i64_slow(tidal_builder *b, const char *p, size_t n, int64_t v);
+TIDAL_API int tidal__builder_push_str_i64_slow(tidal_builder *b, const char *p, size_t n, int64_t v)
+              TIDAL_CHECK_RESULT;
 /// Append the row (p[0..n), v) to a builder whose schema is `(string, i64)` (or a struct of that
 /// shape). Returns 0, TIDAL_ENOMEM (builder unchanged), TIDAL_EMISMATCH (other schema, or a row
 /// half pushed). Ownership: p copied. p must be UTF-8 (not checked here).
@@ -289,29 +304,32 @@ static inline int tidal_builder_push_str_i64(tidal_builder *b, const char *p, si
 /// same values one by one. Returns 0, TIDAL_EMISMATCH (other schema, or a row half pushed),
 /// TIDAL_ERANGE (a row index >= v->rows; nothing appended), TIDAL_ENOMEM (the builder is as
 /// before the call). Ownership: v and rows borrowed for the call.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_builder_push_row(tidal_builder *b, const tidal_batch_view *v, size_t row);
-TIDAL_API TIDAL_CHECK_RESULT int tidal_builder_push_rows(tidal_builder *b, const tidal_batch_view *v,
-                                      const uint32_t *rows, size_t n);
+TIDAL_API int tidal_builder_push_row(tidal_builder *b, const tidal_batch_view *v, size_t row)
+              TIDAL_CHECK_RESULT;
+TIDAL_API int tidal_builder_push_rows(tidal_builder *b, const tidal_batch_view *v,
+                                      const uint32_t *rows, size_t n) TIDAL_CHECK_RESULT;
 
 /// One JSON row (the spec's serde convention, docs/columnar.md). On error the builder is as
 /// before the call. Returns 0, TIDAL_EJSON ("at byte N: expected X, found Y"), TIDAL_EMISMATCH
 /// (a row is half pushed through the cursor), TIDAL_ENOMEM. Ownership: json borrowed for the call.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_builder_push_json(tidal_builder *b, const char *json, size_t len, tidal_error *err);
+TIDAL_API int tidal_builder_push_json(tidal_builder *b, const char *json, size_t len, tidal_error *err)
+              TIDAL_CHECK_RESULT;
 
 /// Bytes of the indexed encoding of the rows so far.
 TIDAL_API size_t tidal_builder_encoded_len(const tidal_builder *b);
 /// Encode into caller memory (e.g. a WASM guest's): *len in: capacity, out: bytes written (or
 /// needed, with TIDAL_ENOBUFS). dst should be 8-aligned for a zero-copy reader (any alignment
 /// works: every store is a memcpy). A gather of memcpys. Never allocates.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_builder_encode_into(const tidal_builder *b, void *dst, size_t *len);
+TIDAL_API int tidal_builder_encode_into(const tidal_builder *b, void *dst, size_t *len)
+              TIDAL_CHECK_RESULT;
 /// Append the encoding to an owned buffer; if out->len is not a multiple of 8, zero bytes are
 /// appended first so that the encoding starts 8-aligned. Returns 0 or TIDAL_ENOMEM (out unchanged
 /// in content).
-TIDAL_API TIDAL_CHECK_RESULT int tidal_builder_encode(const tidal_builder *b, tidal_buffer *out);
+TIDAL_API int tidal_builder_encode(const tidal_builder *b, tidal_buffer *out) TIDAL_CHECK_RESULT;
 /// View the builder's slices without encoding (trusted: no validation). Valid until the next
 /// push/clear/free; reset it (tidal_view_reset) before freeing the builder. rows = completed
 /// rows. Returns 0 or TIDAL_ENOMEM (schemas of more than 16 slices).
-TIDAL_API TIDAL_CHECK_RESULT int tidal_builder_view(const tidal_builder *b, tidal_batch_view *v);
+TIDAL_API int tidal_builder_view(const tidal_builder *b, tidal_batch_view *v) TIDAL_CHECK_RESULT;
 
 /// Length of the longest valid UTF-8 prefix of p[0..n) (n when all of it is valid: the rule
 /// tidal_view_init applies to string bytes). For producers of string columns from untrusted text
@@ -324,7 +342,8 @@ TIDAL_API size_t tidal_utf8_check(const void *p, size_t n);
 /// non-ASCII, NUL, floats with shortest repr that reads back to the same bits; NaN/inf as the
 /// strings "NaN"/"inf"/"-inf"). Returns 0, TIDAL_ERANGE (row >= v->rows), TIDAL_ENOMEM (out
 /// truncated back to its length at entry). Thread-safe: yes for distinct `out`.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_view_row_json(const tidal_batch_view *v, size_t row, tidal_buffer *out);
+TIDAL_API int tidal_view_row_json(const tidal_batch_view *v, size_t row, tidal_buffer *out)
+              TIDAL_CHECK_RESULT;
 
 /* ---- batches ------------------------------------------------------------------------------ */
 
@@ -333,19 +352,21 @@ typedef struct tidal_batch tidal_batch; /* opaque, immutable, reference-counted 
 /// Move the builder's rows into a new batch (no copy of the data); the builder is left empty and
 /// reusable. Returns 0, TIDAL_ENOMEM (builder unchanged), TIDAL_EINVAL (a row is half pushed).
 /// Ownership: *out owned by the caller (tidal_batch_unref).
-TIDAL_API TIDAL_CHECK_RESULT int tidal_batch_from_builder(tidal_builder *b, tidal_batch **out);
+TIDAL_API int tidal_batch_from_builder(tidal_builder *b, tidal_batch **out) TIDAL_CHECK_RESULT;
 /// Validate and adopt `len` bytes (8-aligned). Takes ownership of bytes on every path:
 /// release(ud, bytes, len) is called when the batch dies, or before returning an error (a NULL
 /// release means the caller keeps the bytes alive longer than the batch). Returns 0,
 /// TIDAL_ECORRUPT / TIDAL_EINVAL (as tidal_view_init), TIDAL_ENOMEM.
 typedef void (*tidal_release_cb)(void *ud, void *bytes, size_t len);
-TIDAL_API TIDAL_CHECK_RESULT int tidal_batch_from_bytes(const tidal_schema *s, void *bytes, size_t len,
+TIDAL_API int tidal_batch_from_bytes(const tidal_schema *s, void *bytes, size_t len,
                                      tidal_release_cb release, void *ud,
-                                     const tidal_allocator *a, tidal_batch **out, tidal_error *err);
+                                     const tidal_allocator *a, tidal_batch **out, tidal_error *err)
+                                     TIDAL_CHECK_RESULT;
 /// Copy `len` untrusted bytes (any alignment) into an owned buffer, validate, wrap. Returns 0,
 /// TIDAL_ECORRUPT, TIDAL_ENOMEM. Ownership: bytes borrowed for the call.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_batch_copy_bytes(const tidal_schema *s, const void *bytes, size_t len,
-                                     const tidal_allocator *a, tidal_batch **out, tidal_error *err);
+TIDAL_API int tidal_batch_copy_bytes(const tidal_schema *s, const void *bytes, size_t len,
+                                     const tidal_allocator *a, tidal_batch **out, tidal_error *err)
+                                     TIDAL_CHECK_RESULT;
 /// The batch's (trusted) view, borrowed for the life of the batch. Thread-safe: yes.
 TIDAL_API const tidal_batch_view *tidal_batch_view_of(const tidal_batch *b);
 /// Rows / schema (borrowed). Thread-safe: yes.
@@ -359,8 +380,9 @@ TIDAL_API void tidal_batch_unref(tidal_batch *b);
 /// Encoded length / encode into caller memory / append the encoding (as the builder's).
 /// Thread-safe: yes.
 TIDAL_API size_t tidal_batch_encoded_len(const tidal_batch *b);
-TIDAL_API TIDAL_CHECK_RESULT int tidal_batch_encode_into(const tidal_batch *b, void *dst, size_t *len);
-TIDAL_API TIDAL_CHECK_RESULT int tidal_batch_encode(const tidal_batch *b, tidal_buffer *out);
+TIDAL_API int tidal_batch_encode_into(const tidal_batch *b, void *dst, size_t *len)
+              TIDAL_CHECK_RESULT;
+TIDAL_API int tidal_batch_encode(const tidal_batch *b, tidal_buffer *out) TIDAL_CHECK_RESULT;
 
 /// @}
 #ifdef __cplusplus

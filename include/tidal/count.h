@@ -47,8 +47,8 @@ typedef enum tidal_count_mode {
 /// graph is frozen), TIDAL_ENOMEM. While running, the operator fails with TIDAL_ENOMEM or
 /// TIDAL_ERANGE (a key over 4 GiB). Ownership: *out is owned by the dataflow.
 /// Thread-safe: no (the worker's thread). Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_count(tidal_stream *in, const char *name, tidal_pact pact,
-                          tidal_count_mode mode, tidal_stream **out /* OUT */);
+TIDAL_API int tidal_count(tidal_stream *in, const char *name, tidal_pact pact,
+                          tidal_count_mode mode, tidal_stream **out /* OUT */) TIDAL_CHECK_RESULT;
 
 /// The schema text of word count's streams: "(string, i64)".
 #define TIDAL_WORDCOUNT_SCHEMA "(string, i64)"
@@ -99,8 +99,9 @@ TIDAL_API void tidal_wordcount_opts_init(tidal_wordcount_opts *o);
 /// that is not (string, i64)), or the error of any operator or of the stage (err names it).
 /// Ownership: text borrowed for the call; out->totals owned by the caller (also on success only).
 /// Thread-safe: yes (runs are independent). Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_wordcount_run(const tidal_wordcount_opts *opts, const char *text, size_t len,
-                                  tidal_wordcount_result *out /* OUT */, tidal_error *err);
+TIDAL_API int tidal_wordcount_run(const tidal_wordcount_opts *opts, const char *text, size_t len,
+                                  tidal_wordcount_result *out /* OUT */, tidal_error *err)
+                                  TIDAL_CHECK_RESULT;
 
 /// @}
 #ifdef __cplusplus

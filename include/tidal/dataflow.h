@@ -92,8 +92,8 @@ typedef int (*tidal_build_cb)(tidal_worker *w, void *ud, tidal_error *err);
 /// thread cannot be started.
 /// Ownership: cfg and ud are borrowed for the call. Thread-safe: yes; computations are
 /// independent (no global state), several may run at once in one process. Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_execute(const tidal_config *cfg, tidal_build_cb build, void *ud,
-                            tidal_error *err);
+TIDAL_API int tidal_execute(const tidal_config *cfg, tidal_build_cb build, void *ud,
+                            tidal_error *err) TIDAL_CHECK_RESULT;
 
 /* ------------------------------------------------------------------------------------------ */
 /* Workers                                                                                     */
@@ -111,17 +111,18 @@ TIDAL_API size_t tidal_worker_batch_bytes(const tidal_worker *w);
 /// Returns 0, or the computation's first error (TIDAL_ECANCELED if it was another worker's):
 /// the build function should then return promptly; TIDAL_EINVAL if called from an operator's
 /// logic (steps do not nest). Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_worker_step(tidal_worker *w);
+TIDAL_API int tidal_worker_step(tidal_worker *w) TIDAL_CHECK_RESULT;
 
 /// Step while cond(ud) is true, parking (sleeping without spinning) whenever the worker has nothing
 /// to do until data, progress or a cancellation arrives. cond is called on this thread.
 /// Returns 0 when cond becomes false; or the computation's first error. Since: 0.1.
 typedef bool (*tidal_cond_cb)(void *ud);
-TIDAL_API TIDAL_CHECK_RESULT int tidal_worker_step_while(tidal_worker *w, tidal_cond_cb cond, void *ud);
+TIDAL_API int tidal_worker_step_while(tidal_worker *w, tidal_cond_cb cond, void *ud)
+              TIDAL_CHECK_RESULT;
 
 /// Step (parking when idle) until every dataflow of this worker is complete. Returns as
 /// tidal_worker_step_while. Call this after closing the inputs to drain a computation. Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_worker_run_to_completion(tidal_worker *w);
+TIDAL_API int tidal_worker_run_to_completion(tidal_worker *w) TIDAL_CHECK_RESULT;
 
 /* ------------------------------------------------------------------------------------------ */
 /* Dataflows and streams                                                                       */
@@ -132,7 +133,8 @@ TIDAL_API TIDAL_CHECK_RESULT int tidal_worker_run_to_completion(tidal_worker *w)
 /// TIDAL_EINVAL.
 /// Returns 0, TIDAL_ENOMEM. Ownership: *out is owned by the worker (freed when tidal_execute
 /// returns). Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_dataflow_new(tidal_worker *w, tidal_dataflow **out /* OUT */);
+TIDAL_API int tidal_dataflow_new(tidal_worker *w, tidal_dataflow **out /* OUT */)
+              TIDAL_CHECK_RESULT;
 /// The worker that owns a dataflow.
 TIDAL_API tidal_worker *tidal_dataflow_worker(const tidal_dataflow *df);
 /// True once every operator of the dataflow has shut down and no progress is outstanding.
@@ -152,18 +154,19 @@ typedef struct tidal_input tidal_input; /* opaque: owned by its dataflow */
 /// It starts at time 0 and holds a capability there until advanced or closed.
 /// Returns 0, TIDAL_EINVAL (graph frozen), TIDAL_ENOMEM. Ownership: schema is referenced (the
 /// caller keeps its own reference); *input and *stream are owned by the dataflow. Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_input_new(tidal_dataflow *df, const tidal_schema *schema,
-                              tidal_input **input /* OUT */, tidal_stream **stream /* OUT */);
+TIDAL_API int tidal_input_new(tidal_dataflow *df, const tidal_schema *schema,
+                              tidal_input **input /* OUT */, tidal_stream **stream /* OUT */)
+                              TIDAL_CHECK_RESULT;
 /// Send a batch at the input's current time. The batch's schema must equal the input's.
 /// Returns 0, TIDAL_EPIPE (input closed), TIDAL_EMISMATCH (schema), TIDAL_ENOMEM, or the
 /// computation's error. Ownership: takes `batch` on every path. Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_input_send(tidal_input *in, tidal_batch *batch);
+TIDAL_API int tidal_input_send(tidal_input *in, tidal_batch *batch) TIDAL_CHECK_RESULT;
 /// Move the rows of `b` (same schema) into a batch and send it; b is left empty and reusable.
 /// Returns as tidal_input_send. Ownership: b is borrowed. Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_input_send_builder(tidal_input *in, tidal_builder *b);
+TIDAL_API int tidal_input_send_builder(tidal_input *in, tidal_builder *b) TIDAL_CHECK_RESULT;
 /// Advance the input's time to t (>= the current time): no more data at earlier times.
 /// Returns 0, TIDAL_EINVAL (t earlier than the current time), TIDAL_EPIPE (closed), TIDAL_ENOMEM.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_input_advance_to(tidal_input *in, uint64_t t);
+TIDAL_API int tidal_input_advance_to(tidal_input *in, uint64_t t) TIDAL_CHECK_RESULT;
 /// The input's current time (UINT64_MAX once closed).
 TIDAL_API uint64_t tidal_input_time(const tidal_input *in);
 /// Close the input: no more data at any time. Idempotent. Never fails (progress is reported at
@@ -229,8 +232,8 @@ typedef void (*tidal_op_destroy_cb)(void *ud);
 /// Start describing an operator named `name` (copied; used in error messages) in dataflow df.
 /// Returns 0, TIDAL_EINVAL (graph frozen), TIDAL_ENOMEM. Ownership: *out owned by the caller until
 /// passed to tidal_op_builder_build (which consumes it) or tidal_op_builder_free. Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_op_builder_new(tidal_dataflow *df, const char *name,
-                                   tidal_op_builder **out /* OUT */);
+TIDAL_API int tidal_op_builder_new(tidal_dataflow *df, const char *name,
+                                   tidal_op_builder **out /* OUT */) TIDAL_CHECK_RESULT;
 /// Free a builder that was not built. NULL is a no-op. The node it started stays in the graph
 /// (node and channel numbers must match across workers) as an inert operator that discards its
 /// input and drops its initial capabilities, so the computation can still complete.
@@ -238,17 +241,18 @@ TIDAL_API void tidal_op_builder_free(tidal_op_builder *b);
 /// Add an input reading stream s (of the same dataflow) through `pact`; *index (may be NULL)
 /// receives its index (0, 1, ... in call order). Returns 0, TIDAL_EINVAL (other dataflow, or an
 /// exchange field that is not a scalar or string), TIDAL_ENOMEM. Ownership: pact.hash_ud borrowed.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_op_builder_add_input(tidal_op_builder *b, tidal_stream *s, tidal_pact pact,
-                                         uint32_t *index /* OUT */);
+TIDAL_API int tidal_op_builder_add_input(tidal_op_builder *b, tidal_stream *s, tidal_pact pact,
+                                         uint32_t *index /* OUT */) TIDAL_CHECK_RESULT;
 /// Add an output of `schema` (referenced); *stream (owned by the dataflow) is the stream it
 /// produces and *index (may be NULL) its index. Returns 0, TIDAL_ENOMEM.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_op_builder_add_output(tidal_op_builder *b, const tidal_schema *schema,
+TIDAL_API int tidal_op_builder_add_output(tidal_op_builder *b, const tidal_schema *schema,
                                           tidal_stream **stream /* OUT */,
-                                          uint32_t *index /* OUT */);
+                                          uint32_t *index /* OUT */) TIDAL_CHECK_RESULT;
 /// Declare that `input` cannot result in anything at `output` (default: connected with the
 /// identity summary: data at t may cause output at t or later). Returns 0, TIDAL_EINVAL,
 /// TIDAL_ENOMEM.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_op_builder_disconnect(tidal_op_builder *b, uint32_t input, uint32_t output);
+TIDAL_API int tidal_op_builder_disconnect(tidal_op_builder *b, uint32_t input, uint32_t output)
+              TIDAL_CHECK_RESULT;
 
 /// The `delay` of tidal_op_builder_set_summary that means "not connected".
 #define TIDAL_SUMMARY_DISCONNECTED UINT64_MAX
@@ -256,16 +260,16 @@ TIDAL_API TIDAL_CHECK_RESULT int tidal_op_builder_disconnect(tidal_op_builder *b
 /// t + delay or later (0 = identity, the default; TIDAL_SUMMARY_DISCONNECTED = never). Sends
 /// justified by a message are then checked against t + delay. Returns 0, TIDAL_EINVAL (no such
 /// port), TIDAL_ENOMEM. Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_op_builder_set_summary(tidal_op_builder *b, uint32_t input, uint32_t output,
-                                           uint64_t delay);
+TIDAL_API int tidal_op_builder_set_summary(tidal_op_builder *b, uint32_t input, uint32_t output,
+                                           uint64_t delay) TIDAL_CHECK_RESULT;
 /// Finish: the operator joins the dataflow. logic may be NULL (an operator that discards its
 /// input). Every output starts with a capability at time 0,
 /// which the logic can take with tidal_op_initial_cap during its first call (otherwise it is
 /// dropped after that call; the first call happens at the worker's first step).
 /// Returns 0, TIDAL_EINVAL, TIDAL_ENOMEM. Ownership: consumes b on every path; ud is owned by the
 /// operator from here on (on failure destroy(ud) is called before returning); destroy may be NULL.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_op_builder_build(tidal_op_builder *b, tidal_op_logic_cb logic, void *ud,
-                                     tidal_op_destroy_cb destroy);
+TIDAL_API int tidal_op_builder_build(tidal_op_builder *b, tidal_op_logic_cb logic, void *ud,
+                                     tidal_op_destroy_cb destroy) TIDAL_CHECK_RESULT;
 
 /* ---- inside the logic callback (op is valid only during the call) ---- */
 
@@ -309,10 +313,10 @@ TIDAL_API tidal_cap *tidal_op_initial_cap(tidal_op *op, uint32_t output);
 /// or a notification being delivered is at a time <= t.
 /// Returns 0, TIDAL_EPROGRESS (not justified: a bug in the operator; stops the computation),
 /// TIDAL_ENOMEM. Ownership: *cap is owned by the operator until tidal_cap_drop.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_op_cap_retain(tidal_op *op, uint32_t output, uint64_t t,
-                                  tidal_cap **cap /* OUT */);
+TIDAL_API int tidal_op_cap_retain(tidal_op *op, uint32_t output, uint64_t t,
+                                  tidal_cap **cap /* OUT */) TIDAL_CHECK_RESULT;
 /// Move a capability to a later time t >= its time. Returns 0, TIDAL_EPROGRESS (t earlier).
-TIDAL_API TIDAL_CHECK_RESULT int tidal_cap_downgrade(tidal_cap *cap, uint64_t t);
+TIDAL_API int tidal_cap_downgrade(tidal_cap *cap, uint64_t t) TIDAL_CHECK_RESULT;
 /// Drop a capability. NULL is a no-op. May be called from the logic callback only.
 TIDAL_API void tidal_cap_drop(tidal_cap *cap);
 /// A capability's time and output. Thread-safe: no (the operator's worker only).
@@ -323,25 +327,27 @@ TIDAL_API uint32_t tidal_cap_output(const tidal_cap *cap);
 /// schema must equal the output's. Its rows are counted as produced; 0-row batches are dropped.
 /// Returns 0, TIDAL_EPROGRESS (no capability for t), TIDAL_EMISMATCH (schema), TIDAL_ENOMEM.
 /// Ownership: takes `batch` on every path. Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_op_send(tidal_op *op, uint32_t output, uint64_t t, tidal_batch *batch);
+TIDAL_API int tidal_op_send(tidal_op *op, uint32_t output, uint64_t t, tidal_batch *batch)
+              TIDAL_CHECK_RESULT;
 /// Send like tidal_op_send, vouching that every row of `batch` belongs to `worker` under the
 /// pact of every exchange channel this output feeds (the operator partitioned its output with
 /// the same hash): those channels then forward the batch without hashing or copying a row
 /// (debug builds verify the claim). Other pacts ignore the hint. A wrong claim misroutes rows.
 /// Returns as tidal_op_send, or TIDAL_EINVAL (worker out of range). Ownership: takes `batch`
 /// on every path. Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_op_send_partitioned(tidal_op *op, uint32_t output, uint64_t t,
-                                        uint32_t worker, tidal_batch *batch);
+TIDAL_API int tidal_op_send_partitioned(tidal_op *op, uint32_t output, uint64_t t,
+                                        uint32_t worker, tidal_batch *batch) TIDAL_CHECK_RESULT;
 /// Move b's rows into a batch and send it as tidal_op_send (nothing if b is empty); b is left
 /// empty and reusable. Ownership: b is borrowed.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_op_send_builder(tidal_op *op, uint32_t output, uint64_t t, tidal_builder *b);
+TIDAL_API int tidal_op_send_builder(tidal_op *op, uint32_t output, uint64_t t, tidal_builder *b)
+              TIDAL_CHECK_RESULT;
 
 /// Ask to be notified once every input frontier has passed t (no input can receive data at
 /// <= t). Legal when tidal_op_cap_retain at t would be legal on every output (an operator without
 /// outputs may ask for any time). The operator keeps a capability at t on every output until the
 /// notification is delivered. Repeated requests for one time are merged.
 /// Returns 0, TIDAL_EPROGRESS, TIDAL_ENOMEM.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_op_notify_at(tidal_op *op, uint64_t t);
+TIDAL_API int tidal_op_notify_at(tidal_op *op, uint64_t t) TIDAL_CHECK_RESULT;
 /// Take the next ready notification (least time first): returns true with *t set. Delivery
 /// follows this worker's view of the frontiers: every instance of the operator is notified at t
 /// on its own worker. Until the next
@@ -374,26 +380,30 @@ typedef int (*tidal_inspect_cb)(void *ud, uint64_t time, const tidal_batch *batc
 /// map / flat_map: one output stream of `out_schema` (referenced) computed by cb from each input
 /// batch, pipelined (no exchange). `name` is copied; ud is borrowed until tidal_execute returns.
 /// Returns 0, TIDAL_EINVAL, TIDAL_ENOMEM. *out owned by the dataflow. Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_map(tidal_stream *in, const char *name, const tidal_schema *out_schema,
-                        tidal_map_cb cb, void *ud, tidal_stream **out /* OUT */);
+TIDAL_API int tidal_map(tidal_stream *in, const char *name, const tidal_schema *out_schema,
+                        tidal_map_cb cb, void *ud, tidal_stream **out /* OUT */) TIDAL_CHECK_RESULT;
 /// Same as tidal_map (the callback may write any number of rows per input row).
-TIDAL_API TIDAL_CHECK_RESULT int tidal_flat_map(tidal_stream *in, const char *name, const tidal_schema *out_schema,
-                             tidal_map_cb cb, void *ud, tidal_stream **out /* OUT */);
+TIDAL_API int tidal_flat_map(tidal_stream *in, const char *name, const tidal_schema *out_schema,
+                             tidal_map_cb cb, void *ud, tidal_stream **out /* OUT */)
+                             TIDAL_CHECK_RESULT;
 /// Keep the rows cb marks. A batch kept whole is forwarded as the same pointer (no copy).
-TIDAL_API TIDAL_CHECK_RESULT int tidal_filter(tidal_stream *in, const char *name, tidal_filter_cb cb, void *ud,
-                           tidal_stream **out /* OUT */);
+TIDAL_API int tidal_filter(tidal_stream *in, const char *name, tidal_filter_cb cb, void *ud,
+                           tidal_stream **out /* OUT */) TIDAL_CHECK_RESULT;
 /// Call cb on every batch, then forward it unchanged (same pointer).
-TIDAL_API TIDAL_CHECK_RESULT int tidal_inspect(tidal_stream *in, const char *name, tidal_inspect_cb cb, void *ud,
-                            tidal_stream **out /* OUT */);
+TIDAL_API int tidal_inspect(tidal_stream *in, const char *name, tidal_inspect_cb cb, void *ud,
+                            tidal_stream **out /* OUT */) TIDAL_CHECK_RESULT;
 /// Merge n >= 1 streams of equal schemas into one (batches forwarded as the same pointers).
 /// Returns 0, TIDAL_EINVAL (n == 0, different dataflows), TIDAL_EMISMATCH, TIDAL_ENOMEM.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_concat(tidal_stream *const *streams, size_t n, tidal_stream **out /* OUT */);
+TIDAL_API int tidal_concat(tidal_stream *const *streams, size_t n, tidal_stream **out /* OUT */)
+              TIDAL_CHECK_RESULT;
 /// Repartition: each row moves to worker hash(row) (pact must be an exchange pact).
-TIDAL_API TIDAL_CHECK_RESULT int tidal_exchange(tidal_stream *in, tidal_pact pact, tidal_stream **out /* OUT */);
+TIDAL_API int tidal_exchange(tidal_stream *in, tidal_pact pact, tidal_stream **out /* OUT */)
+              TIDAL_CHECK_RESULT;
 /// Every worker receives every batch (a shared reference: no copy).
-TIDAL_API TIDAL_CHECK_RESULT int tidal_broadcast(tidal_stream *in, tidal_stream **out /* OUT */);
+TIDAL_API int tidal_broadcast(tidal_stream *in, tidal_stream **out /* OUT */) TIDAL_CHECK_RESULT;
 /// Consume a stream; cb (may be NULL) sees every batch. Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_sink(tidal_stream *in, const char *name, tidal_inspect_cb cb, void *ud);
+TIDAL_API int tidal_sink(tidal_stream *in, const char *name, tidal_inspect_cb cb, void *ud)
+              TIDAL_CHECK_RESULT;
 
 /* ---- probes ---- */
 
@@ -401,7 +411,7 @@ typedef struct tidal_probe tidal_probe; /* opaque: owned by its dataflow */
 
 /// Attach a probe to stream s (it consumes a copy of the stream's references, so s may also
 /// feed other operators). Returns 0, TIDAL_EINVAL (graph frozen), TIDAL_ENOMEM. Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_probe_new(tidal_stream *s, tidal_probe **out /* OUT */);
+TIDAL_API int tidal_probe_new(tidal_stream *s, tidal_probe **out /* OUT */) TIDAL_CHECK_RESULT;
 /// True iff data at some time < t may still arrive at the probe (as seen by this worker).
 TIDAL_API bool tidal_probe_less_than(const tidal_probe *p, uint64_t t);
 /// True iff data at some time <= t may still arrive at the probe.
@@ -409,7 +419,8 @@ TIDAL_API bool tidal_probe_less_equal(const tidal_probe *p, uint64_t t);
 /// True iff the probe's frontier is empty: the stream is finished.
 TIDAL_API bool tidal_probe_done(const tidal_probe *p);
 /// Step (parking when idle) while tidal_probe_less_than(p, t). Returns as tidal_worker_step_while.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_worker_step_until(tidal_worker *w, const tidal_probe *p, uint64_t t);
+TIDAL_API int tidal_worker_step_until(tidal_worker *w, const tidal_probe *p, uint64_t t)
+              TIDAL_CHECK_RESULT;
 
 /* ---- capture ---- */
 
@@ -418,18 +429,20 @@ typedef struct tidal_capture tidal_capture; /* opaque: owned by the caller, shar
 /// A thread-safe collector of (time, batch, worker) triples. Create it before tidal_execute,
 /// attach it on every worker, read it after. Returns 0, TIDAL_ENOMEM. Ownership: *out owned by
 /// the caller (tidal_capture_free); `alloc` borrowed (NULL = default). Thread-safe: yes.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_capture_new(const tidal_allocator *alloc, tidal_capture **out /* OUT */);
+TIDAL_API int tidal_capture_new(const tidal_allocator *alloc, tidal_capture **out /* OUT */)
+              TIDAL_CHECK_RESULT;
 /// Free a capture and release its batches. NULL is a no-op. Not while a computation writes it.
 TIDAL_API void tidal_capture_free(tidal_capture *c);
 /// Capture every batch of stream s into c (appended in arrival order, under c's lock).
 /// Returns 0, TIDAL_EINVAL, TIDAL_ENOMEM. Ownership: c borrowed; it must outlive the computation.
 /// The captured batches were allocated with the computation's allocator, which must therefore
 /// stay valid until tidal_capture_free.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_capture_attach(tidal_stream *s, tidal_capture *c);
+TIDAL_API int tidal_capture_attach(tidal_stream *s, tidal_capture *c) TIDAL_CHECK_RESULT;
 /// Number of captured batches, and entry i (batch borrowed while c lives). Thread-safe: yes.
 TIDAL_API size_t tidal_capture_len(tidal_capture *c);
-TIDAL_API TIDAL_CHECK_RESULT int tidal_capture_get(tidal_capture *c, size_t i, uint64_t *time /* OUT */,
-                                uint32_t *worker /* OUT */, const tidal_batch **batch /* OUT */);
+TIDAL_API int tidal_capture_get(tidal_capture *c, size_t i, uint64_t *time /* OUT */,
+                                uint32_t *worker /* OUT */, const tidal_batch **batch /* OUT */)
+                                TIDAL_CHECK_RESULT;
 /// Total rows captured. Thread-safe: yes.
 TIDAL_API uint64_t tidal_capture_rows(tidal_capture *c);
 

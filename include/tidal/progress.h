@@ -259,8 +259,9 @@ TIDAL_API void tidal_summary_antichain_reset(tidal_summary_antichain *a);
 /// Insert s unless some element is <= s; remove every element >= s.
 /// Returns: 0; *inserted (may be NULL) tells whether s was added.
 /// Errors: TIDAL_ENOMEM (the antichain is unchanged).
-TIDAL_API TIDAL_CHECK_RESULT int tidal_summary_antichain_insert(tidal_summary_antichain *a, const tidal_summary *s,
-                                             bool *inserted /* OUT */, tidal_error *err);
+TIDAL_API int tidal_summary_antichain_insert(tidal_summary_antichain *a, const tidal_summary *s,
+                                             bool *inserted /* OUT */, tidal_error *err)
+                                             TIDAL_CHECK_RESULT;
 
 /* ------------------------------------------------------------------------------------------ */
 /* Antichains (frontiers)                                                                      */
@@ -289,12 +290,12 @@ TIDAL_API void tidal_antichain_clear(tidal_antichain *a);
 /// Insert t unless some element is <= t; remove every element >= t.
 /// Returns: 0; *inserted (may be NULL) tells whether t was added.
 /// Errors: TIDAL_ENOMEM (the antichain is unchanged).
-TIDAL_API TIDAL_CHECK_RESULT int tidal_antichain_insert(tidal_antichain *a, const tidal_time *t,
-                                     bool *inserted /* OUT */, tidal_error *err);
+TIDAL_API int tidal_antichain_insert(tidal_antichain *a, const tidal_time *t,
+                                     bool *inserted /* OUT */, tidal_error *err) TIDAL_CHECK_RESULT;
 /// Make dst a copy of src (same depth).
 /// Returns: 0. Errors: TIDAL_ENOMEM (dst is unchanged).
-TIDAL_API TIDAL_CHECK_RESULT int tidal_antichain_copy(tidal_antichain *dst, const tidal_antichain *src,
-                                   tidal_error *err);
+TIDAL_API int tidal_antichain_copy(tidal_antichain *dst, const tidal_antichain *src,
+                                   tidal_error *err) TIDAL_CHECK_RESULT;
 /// F <= t: true iff some element is <= t (t is in the upward-closed set: "t may still come").
 TIDAL_API bool tidal_antichain_less_equal(const tidal_antichain *a, const tidal_time *t);
 /// F < t: true iff some element is strictly < t.
@@ -338,16 +339,16 @@ TIDAL_API void tidal_change_batch_init(tidal_change_batch *b, uint32_t depth,
 TIDAL_API void tidal_change_batch_reset(tidal_change_batch *b);
 /// Append (t, diff); a zero diff is accepted and dropped at compaction. May compact (see above).
 /// Returns: 0. Errors: TIDAL_ENOMEM (the batch means what it meant before).
-TIDAL_API TIDAL_CHECK_RESULT int tidal_change_batch_update(tidal_change_batch *b, const tidal_time *t, int64_t diff,
-                                        tidal_error *err);
+TIDAL_API int tidal_change_batch_update(tidal_change_batch *b, const tidal_time *t, int64_t diff,
+                                        tidal_error *err) TIDAL_CHECK_RESULT;
 /// Append every entry of src (same depth); src is unchanged.
 /// Returns: 0. Errors: TIDAL_ENOMEM (dst is unchanged).
-TIDAL_API TIDAL_CHECK_RESULT int tidal_change_batch_extend(tidal_change_batch *dst, const tidal_change_batch *src,
-                                        tidal_error *err);
+TIDAL_API int tidal_change_batch_extend(tidal_change_batch *dst, const tidal_change_batch *src,
+                                        tidal_error *err) TIDAL_CHECK_RESULT;
 /// Move every entry of src into dst (compacting src first) and leave src empty.
 /// Returns: 0. Errors: TIDAL_ENOMEM (both keep what they meant; src is compacted).
-TIDAL_API TIDAL_CHECK_RESULT int tidal_change_batch_drain_into(tidal_change_batch *src, tidal_change_batch *dst,
-                                            tidal_error *err);
+TIDAL_API int tidal_change_batch_drain_into(tidal_change_batch *src, tidal_change_batch *dst,
+                                            tidal_error *err) TIDAL_CHECK_RESULT;
 /// Sort, sum equal times, drop zeros. Never fails, never allocates. Afterwards updates[0..len) is
 /// sorted by tidal_time_cmp, with distinct times and non-zero diffs.
 TIDAL_API void tidal_change_batch_compact(tidal_change_batch *b);
@@ -411,16 +412,18 @@ TIDAL_API void tidal_progress_batch_init(tidal_progress_batch *b, uint32_t depth
 TIDAL_API void tidal_progress_batch_reset(tidal_progress_batch *b);
 /// Append (loc, t, diff); a zero diff is dropped at compaction. May compact.
 /// Returns: 0. Errors: TIDAL_ENOMEM (the batch means what it meant before).
-TIDAL_API TIDAL_CHECK_RESULT int tidal_progress_batch_update(tidal_progress_batch *b, tidal_location loc,
-                                          const tidal_time *t, int64_t diff, tidal_error *err);
+TIDAL_API int tidal_progress_batch_update(tidal_progress_batch *b, tidal_location loc,
+                                          const tidal_time *t, int64_t diff, tidal_error *err)
+                                          TIDAL_CHECK_RESULT;
 /// Append every entry of src (same depth); src is unchanged.
 /// Returns: 0. Errors: TIDAL_ENOMEM (dst is unchanged).
-TIDAL_API TIDAL_CHECK_RESULT int tidal_progress_batch_extend(tidal_progress_batch *dst,
-                                          const tidal_progress_batch *src, tidal_error *err);
+TIDAL_API int tidal_progress_batch_extend(tidal_progress_batch *dst,
+                                          const tidal_progress_batch *src, tidal_error *err)
+                                          TIDAL_CHECK_RESULT;
 /// Move src's entries into dst (compacting src first) and leave src empty.
 /// Returns: 0. Errors: TIDAL_ENOMEM (both keep what they meant; src is compacted).
-TIDAL_API TIDAL_CHECK_RESULT int tidal_progress_batch_drain_into(tidal_progress_batch *src, tidal_progress_batch *dst,
-                                              tidal_error *err);
+TIDAL_API int tidal_progress_batch_drain_into(tidal_progress_batch *src, tidal_progress_batch *dst,
+                                              tidal_error *err) TIDAL_CHECK_RESULT;
 /// Sort by (tidal_location_cmp, tidal_time_cmp), sum equal keys, drop zeros. Never fails, never
 /// allocates.
 TIDAL_API void tidal_progress_batch_compact(tidal_progress_batch *b);
@@ -454,12 +457,12 @@ TIDAL_API void tidal_mutable_antichain_reset(tidal_mutable_antichain *m);
 /// m->changes.
 /// Returns: 0. Errors: TIDAL_ENOMEM (the update may or may not have been counted; the frontier is
 /// brought up to date by the next successful call; propagate the error rather than retry).
-TIDAL_API TIDAL_CHECK_RESULT int tidal_mutable_antichain_update(tidal_mutable_antichain *m, const tidal_time *t,
-                                             int64_t diff, tidal_error *err);
+TIDAL_API int tidal_mutable_antichain_update(tidal_mutable_antichain *m, const tidal_time *t,
+                                             int64_t diff, tidal_error *err) TIDAL_CHECK_RESULT;
 /// Apply n updates (borrowed for the call) and rebuild at most once. Same contract as _update.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_mutable_antichain_update_all(tidal_mutable_antichain *m,
+TIDAL_API int tidal_mutable_antichain_update_all(tidal_mutable_antichain *m,
                                                  const tidal_time_diff *updates, size_t n,
-                                                 tidal_error *err);
+                                                 tidal_error *err) TIDAL_CHECK_RESULT;
 /// The current count of t (0 if absent). O(number of counts).
 TIDAL_API int64_t tidal_mutable_antichain_count(const tidal_mutable_antichain *m,
                                                 const tidal_time *t);
@@ -485,9 +488,10 @@ typedef struct tidal_tracker tidal_tracker;
 /// Returns: 0 and *out. Errors: TIDAL_EINVAL (depth out of range), TIDAL_ENOMEM (*out = NULL).
 /// Ownership: *out is owned by the caller, release with tidal_tracker_builder_free; `alloc` is
 /// borrowed (NULL = default) and must outlive the builder and every tracker built from it.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_tracker_builder_new(uint32_t depth, uint32_t scope_inputs,
+TIDAL_API int tidal_tracker_builder_new(uint32_t depth, uint32_t scope_inputs,
                                         uint32_t scope_outputs, const tidal_allocator *alloc,
-                                        tidal_tracker_builder **out /* OUT */, tidal_error *err);
+                                        tidal_tracker_builder **out /* OUT */, tidal_error *err)
+                                        TIDAL_CHECK_RESULT;
 /// Free a builder. NULL is a no-op. Trackers built from it stay valid (they own their graph).
 TIDAL_API void tidal_tracker_builder_free(tidal_tracker_builder *b);
 /// Add the next node (indices 1, 2, ... in call order; *node_out receives it, may be NULL) with
@@ -497,29 +501,33 @@ TIDAL_API void tidal_tracker_builder_free(tidal_tracker_builder *b);
 /// input (a source of data); a node with no outputs is a sink.
 /// Returns: 0. Errors: TIDAL_EINVAL (too many nodes or ports), TIDAL_ENOMEM; the builder is
 /// unchanged on error.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_tracker_builder_add_node(tidal_tracker_builder *b, uint32_t inputs,
+TIDAL_API int tidal_tracker_builder_add_node(tidal_tracker_builder *b, uint32_t inputs,
                                              uint32_t outputs, const tidal_summary *connect,
-                                             uint32_t *node_out /* OUT */, tidal_error *err);
+                                             uint32_t *node_out /* OUT */, tidal_error *err)
+                                             TIDAL_CHECK_RESULT;
 /// Insert s into the summary antichain of (node, input) -> (node, output). Not allowed on node 0.
 /// Returns: 0. Errors: TIDAL_EINVAL (no such node or port, or node 0; the message names them),
 /// TIDAL_ENOMEM.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_tracker_builder_add_summary(tidal_tracker_builder *b, uint32_t node,
+TIDAL_API int tidal_tracker_builder_add_summary(tidal_tracker_builder *b, uint32_t node,
                                                 uint32_t input, uint32_t output,
-                                                const tidal_summary *s, tidal_error *err);
+                                                const tidal_summary *s, tidal_error *err)
+                                                TIDAL_CHECK_RESULT;
 /// Add an edge Source(src_node, src_port) -> Target(dst_node, dst_port). Edges keep times. A
 /// source may feed many targets, and a target may be fed by many sources (fan-in). Duplicate
 /// edges are ignored. Both nodes must already exist (add nodes first).
 /// Returns: 0. Errors: TIDAL_EINVAL (no such node or port; the message names it), TIDAL_ENOMEM.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_tracker_builder_add_edge(tidal_tracker_builder *b, uint32_t src_node,
+TIDAL_API int tidal_tracker_builder_add_edge(tidal_tracker_builder *b, uint32_t src_node,
                                              uint32_t src_port, uint32_t dst_node,
-                                             uint32_t dst_port, tidal_error *err);
+                                             uint32_t dst_port, tidal_error *err)
+                                             TIDAL_CHECK_RESULT;
 /// Check that every cycle strictly advances time: delete strict summaries; what is left (edges
 /// and identity summaries) must be acyclic. Stricter than timely, which only warns (a
 /// non-advancing cycle freezes its frontier for ever, spec §7).
 /// Returns: 0. Errors: TIDAL_EINVAL with a message spelling out one non-advancing cycle
 /// ("... Source(1,0) -> Target(2,0) -> Source(2,0) -> Target(1,0) -> Source(1,0)"),
 /// TIDAL_ENOMEM.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_tracker_builder_check(const tidal_tracker_builder *b, tidal_error *err);
+TIDAL_API int tidal_tracker_builder_check(const tidal_tracker_builder *b, tidal_error *err)
+              TIDAL_CHECK_RESULT;
 /// Build a tracker from the builder's current graph (the builder is unchanged and may be freed).
 /// Runs tidal_tracker_builder_check first. Computes the summaries from every location to the
 /// scope outputs (§5). All counts start at zero: the caller adds initial capabilities with
@@ -528,8 +536,9 @@ TIDAL_API TIDAL_CHECK_RESULT int tidal_tracker_builder_check(const tidal_tracker
 /// TIDAL_ENOMEM; *out = NULL on error.
 /// Ownership: *out is owned by the caller, release with tidal_tracker_free. The tracker uses the
 /// builder's allocator.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_tracker_builder_build(const tidal_tracker_builder *b,
-                                          tidal_tracker **out /* OUT */, tidal_error *err);
+TIDAL_API int tidal_tracker_builder_build(const tidal_tracker_builder *b,
+                                          tidal_tracker **out /* OUT */, tidal_error *err)
+                                          TIDAL_CHECK_RESULT;
 
 /// Free a tracker and everything it owns (pushed, output changes, frontiers). NULL is a no-op.
 TIDAL_API void tidal_tracker_free(tidal_tracker *t);
@@ -547,22 +556,22 @@ TIDAL_API uint32_t tidal_tracker_node_outputs(const tidal_tracker *t, uint32_t n
 /// Returns: 0. Errors: TIDAL_EINVAL (no such location, named in the message: locations that came
 /// from the network are validated here; nothing is queued), TIDAL_ENOMEM (the update is lost, so
 /// the tracker is marked unusable: every later propagate fails).
-TIDAL_API TIDAL_CHECK_RESULT int tidal_tracker_update(tidal_tracker *t, tidal_location loc, const tidal_time *time,
-                                   int64_t diff, tidal_error *err);
+TIDAL_API int tidal_tracker_update(tidal_tracker *t, tidal_location loc, const tidal_time *time,
+                                   int64_t diff, tidal_error *err) TIDAL_CHECK_RESULT;
 /// Queue every entry of a progress batch (same depth) as one atomic group: every location is
 /// validated first. The batch is borrowed for the call and not modified.
 /// Returns: 0. Errors: TIDAL_EINVAL (some location does not exist; nothing is queued),
 /// TIDAL_ENOMEM (part of the batch may be queued: the tracker is marked unusable, as for
 /// tidal_tracker_update).
-TIDAL_API TIDAL_CHECK_RESULT int tidal_tracker_update_batch(tidal_tracker *t, const tidal_progress_batch *batch,
-                                         tidal_error *err);
+TIDAL_API int tidal_tracker_update_batch(tidal_tracker *t, const tidal_progress_batch *batch,
+                                         tidal_error *err) TIDAL_CHECK_RESULT;
 /// Queue n updates from a plain array (e.g. a received progress message) as one atomic group:
 /// every location is validated first. `updates` is borrowed for the call. Since: 0.1 (added after
 /// the first header; additive).
 /// Returns: 0. Errors: TIDAL_EINVAL (some location does not exist, named in the message; nothing
 /// is queued), TIDAL_ENOMEM (as tidal_tracker_update_batch).
-TIDAL_API TIDAL_CHECK_RESULT int tidal_tracker_update_many(tidal_tracker *t, const tidal_progress_update *updates,
-                                        size_t n, tidal_error *err);
+TIDAL_API int tidal_tracker_update_many(tidal_tracker *t, const tidal_progress_update *updates,
+                                        size_t n, tidal_error *err) TIDAL_CHECK_RESULT;
 /// Fold the queued updates into the pointstamp frontiers and spread the implied changes through the
 /// graph in time order (§4). Afterwards every target's frontier (tidal_tracker_target_frontier)
 /// equals the minimal elements of { s(t) : count(l, t) > 0, s a path summary from l to it };
@@ -570,7 +579,7 @@ TIDAL_API TIDAL_CHECK_RESULT int tidal_tracker_update_many(tidal_tracker *t, con
 /// Returns: 0. Errors: TIDAL_ENOMEM, now or after an earlier failed update or propagate (the
 /// tracker's state is then inconsistent and every later propagate fails: stop the dataflow and
 /// free it).
-TIDAL_API TIDAL_CHECK_RESULT int tidal_tracker_propagate(tidal_tracker *t, tidal_error *err);
+TIDAL_API int tidal_tracker_propagate(tidal_tracker *t, tidal_error *err) TIDAL_CHECK_RESULT;
 
 /// ±1 changes to target implication frontiers (input frontiers) made by propagate, keyed by
 /// (Target(node, port), time), accumulated until the caller clears them. Only target locations
@@ -614,9 +623,9 @@ TIDAL_API const tidal_antichain *tidal_tracker_pointstamp_frontier(const tidal_t
 /// not yet propagated are not included.
 /// Returns: 0, *updates and *len. Errors: TIDAL_EINVAL (no such location).
 /// Ownership: *updates is borrowed, valid until the next propagate or free.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_tracker_pointstamps(tidal_tracker *t, tidal_location loc,
+TIDAL_API int tidal_tracker_pointstamps(tidal_tracker *t, tidal_location loc,
                                         const tidal_time_diff **updates /* OUT */,
-                                        size_t *len /* OUT */, tidal_error *err);
+                                        size_t *len /* OUT */, tidal_error *err) TIDAL_CHECK_RESULT;
 /// The number of capability frontier elements held at node's outputs (0 once it holds no
 /// capability). 0 for a node that does not exist.
 TIDAL_API int64_t tidal_tracker_capability_count(const tidal_tracker *t, uint32_t node);

@@ -71,8 +71,8 @@ TIDAL_API void tidal_wasm_engine_config_init(tidal_wasm_engine_config *cfg);
 /// Ownership: `cfg` and its strings are copied; `*out` is owned, release with
 ///            tidal_wasm_engine_free after every module made from it.
 /// Thread-safe: yes. Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_engine_new(const tidal_wasm_engine_config *cfg, tidal_wasm_engine **out,
-                                    tidal_error *err);
+TIDAL_API int tidal_wasm_engine_new(const tidal_wasm_engine_config *cfg, tidal_wasm_engine **out,
+                                    tidal_error *err) TIDAL_CHECK_RESULT;
 
 /// Stop the watchdog (joins its thread) and free the engine. NULL is a no-op.
 /// Returns: nothing. Errors: none.
@@ -87,7 +87,8 @@ TIDAL_API void tidal_wasm_engine_free(tidal_wasm_engine *engine);
 /// Errors: TIDAL_EWASM with the byte offset and the reason (not wasm, truncated, forbidden
 ///         import, missing or mistyped export, SIMD, several memories, ...), TIDAL_ENOMEM.
 /// Ownership: `bytes` is borrowed for the call. Thread-safe: yes. Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_check(const uint8_t *bytes, size_t len, tidal_error *err);
+TIDAL_API int tidal_wasm_check(const uint8_t *bytes, size_t len, tidal_error *err)
+              TIDAL_CHECK_RESULT;
 
 /// One operator a module declares in tidal_describe. Strings are owned by the module.
 typedef struct tidal_wasm_operator {
@@ -134,14 +135,16 @@ typedef struct tidal_wasm_module_info {
 ///            `*out` is owned, release with tidal_wasm_module_free before the engine.
 /// Thread-safe: yes, for concurrent loads on one engine (also across processes: compiles of
 ///              one module are serialized by a file lock). Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_module_load(tidal_wasm_engine *engine, const uint8_t *bytes, size_t len,
-                                     const char *name, tidal_wasm_module **out, tidal_error *err);
+TIDAL_API int tidal_wasm_module_load(tidal_wasm_engine *engine, const uint8_t *bytes, size_t len,
+                                     const char *name, tidal_wasm_module **out, tidal_error *err)
+                                     TIDAL_CHECK_RESULT;
 
 /// Read the file at `path` and tidal_wasm_module_load it (name = the path's last component).
 /// Errors: as tidal_wasm_module_load, plus TIDAL_ENOENT / TIDAL_EIO for the file.
 /// Ownership: as tidal_wasm_module_load. Thread-safe: yes. Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_module_load_file(tidal_wasm_engine *engine, const char *path,
-                                          tidal_wasm_module **out, tidal_error *err);
+TIDAL_API int tidal_wasm_module_load_file(tidal_wasm_engine *engine, const char *path,
+                                          tidal_wasm_module **out, tidal_error *err)
+                                          TIDAL_CHECK_RESULT;
 
 /// Free a module (dlclose its compiled object). NULL is a no-op.
 /// Returns: nothing. Errors: none.
@@ -160,8 +163,9 @@ TIDAL_API const tidal_wasm_module_info *tidal_wasm_module_inspect(const tidal_wa
 /// Returns: 0 and `*index`, or a negative code.
 /// Errors: TIDAL_ENOENT (the message lists the operators the module has).
 /// Ownership: `name` is borrowed for the call. Thread-safe: yes. Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_module_find_operator(const tidal_wasm_module *module, const char *name,
-                                              size_t *index /* OUT */, tidal_error *err);
+TIDAL_API int tidal_wasm_module_find_operator(const tidal_wasm_module *module, const char *name,
+                                              size_t *index /* OUT */, tidal_error *err)
+                                              TIDAL_CHECK_RESULT;
 
 /// Create an instance: fresh linear memory (capped at info->mem_cap_pages), then, if exported,
 /// tidal_init(config) (non-zero is an error that quotes tidal_last_error). 6-70 µs, mostly the
@@ -173,8 +177,9 @@ TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_module_find_operator(const tidal_was
 ///            NULL when 0) is copied into guest memory; `*out` is owned, release with
 ///            tidal_wasm_instance_free.
 /// Thread-safe: yes (distinct instances may be created and used on different threads at once).
-TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_instance_new(tidal_wasm_module *module, const char *config, size_t len,
-                                      tidal_wasm_instance **out, tidal_error *err);
+TIDAL_API int tidal_wasm_instance_new(tidal_wasm_module *module, const char *config, size_t len,
+                                      tidal_wasm_instance **out, tidal_error *err)
+                                      TIDAL_CHECK_RESULT;
 
 /// Free an instance (dead or alive) and unmap its whole memory reservation. NULL is a no-op.
 /// Returns: nothing. Errors: none.
@@ -192,15 +197,16 @@ TIDAL_API bool tidal_wasm_instance_dead(const tidal_wasm_instance *inst);
 /// Errors: TIDAL_EGUEST (returned 0, not 8-aligned, or the range is outside memory),
 ///         TIDAL_ETRAP, TIDAL_ETIMEDOUT, TIDAL_ECANCELED (dead instance).
 /// Thread-safe: no. Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_instance_alloc(tidal_wasm_instance *inst, uint32_t size,
-                                        uint32_t *addr /* OUT */, tidal_error *err);
+TIDAL_API int tidal_wasm_instance_alloc(tidal_wasm_instance *inst, uint32_t size,
+                                        uint32_t *addr /* OUT */, tidal_error *err)
+                                        TIDAL_CHECK_RESULT;
 
 /// Copy `len` bytes from `src` into guest memory at `addr`.
 /// Returns: 0, or a negative code (nothing is written then).
 /// Errors: TIDAL_ERANGE ([addr, addr+len) not inside the current memory).
 /// Ownership: `src` is borrowed for the call. Thread-safe: no. Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_instance_write(tidal_wasm_instance *inst, uint32_t addr, const void *src,
-                                        size_t len, tidal_error *err);
+TIDAL_API int tidal_wasm_instance_write(tidal_wasm_instance *inst, uint32_t addr, const void *src,
+                                        size_t len, tidal_error *err) TIDAL_CHECK_RESULT;
 
 /// Validate a guest-given range: [addr, addr+len) inside the current memory and addr 8-aligned;
 /// on success `*data` points at it. `what` names the range in the message ("result of 'op'").
@@ -208,9 +214,10 @@ TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_instance_write(tidal_wasm_instance *
 /// Errors: TIDAL_ERANGE (outside memory), TIDAL_EGUEST (not 8-aligned).
 /// Ownership: `*data` is borrowed from the instance: valid until its next call or free (memory
 ///            may move when it grows). Thread-safe: no. Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_instance_range(const tidal_wasm_instance *inst, uint32_t addr,
+TIDAL_API int tidal_wasm_instance_range(const tidal_wasm_instance *inst, uint32_t addr,
                                         uint32_t len, const char *what,
-                                        const uint8_t **data /* OUT */, tidal_error *err);
+                                        const uint8_t **data /* OUT */, tidal_error *err)
+                                        TIDAL_CHECK_RESULT;
 
 /// Call operator `op` (an index from tidal_wasm_module_find_operator) with (ptr, len). On
 /// success `*out_addr`/`*out_len` hold the result range, already checked with
@@ -221,18 +228,19 @@ TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_instance_range(const tidal_wasm_inst
 ///         tidal_last_error), TIDAL_ERANGE (result outside memory), TIDAL_ECANCELED (dead).
 ///         Every error but TIDAL_EINVAL (no such operator) marks the instance dead.
 /// Thread-safe: no (one thread per instance at a time). Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_instance_call(tidal_wasm_instance *inst, size_t op, uint32_t ptr,
+TIDAL_API int tidal_wasm_instance_call(tidal_wasm_instance *inst, size_t op, uint32_t ptr,
                                        uint32_t len, uint32_t *out_addr /* OUT */,
-                                       uint32_t *out_len /* OUT */, tidal_error *err);
+                                       uint32_t *out_len /* OUT */, tidal_error *err)
+                                       TIDAL_CHECK_RESULT;
 
 /// The raw form of tidal_wasm_instance_call: returns the guest's i64 as is in `*result` (no
 /// check of its sign or range).
 /// Returns: 0 and `*result`, or a negative code (the instance is then dead, except EINVAL).
 /// Errors: TIDAL_ETRAP, TIDAL_ETIMEDOUT, TIDAL_ECANCELED, TIDAL_EINVAL (no such operator).
 /// Thread-safe: no. Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_instance_call_raw(tidal_wasm_instance *inst, size_t op, uint32_t ptr,
+TIDAL_API int tidal_wasm_instance_call_raw(tidal_wasm_instance *inst, size_t op, uint32_t ptr,
                                            uint32_t len, int64_t *result /* OUT */,
-                                           tidal_error *err);
+                                           tidal_error *err) TIDAL_CHECK_RESULT;
 
 /// The guest's current linear memory: base address and size in bytes.
 /// Returns: nothing (out-params only). Errors: none.

@@ -81,8 +81,9 @@ TIDAL_API void tidal_wasm_op_config_init(tidal_wasm_op_config *cfg);
 /// For "update:FIELD", *field (may be NULL) points at FIELD inside `text` (borrowed); else NULL.
 /// Returns 0, TIDAL_EINVAL (unknown name, with the accepted names in the message).
 /// Thread-safe: yes. Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_mode_parse(const char *text, tidal_wasm_mode *mode /* OUT */,
-                                    const char **field /* OUT */, tidal_error *err);
+TIDAL_API int tidal_wasm_mode_parse(const char *text, tidal_wasm_mode *mode /* OUT */,
+                                    const char **field /* OUT */, tidal_error *err)
+                                    TIDAL_CHECK_RESULT;
 /// The mode's name ("map", ...). Static string. Thread-safe: yes.
 TIDAL_API const char *tidal_wasm_mode_name(tidal_wasm_mode mode);
 
@@ -112,10 +113,11 @@ typedef struct tidal_wasm_runner_stats {
 /// Ownership: module borrowed (must outlive the runner); in_schema referenced; cfg and its
 ///            strings copied; alloc borrowed (NULL: default); *out owned (tidal_wasm_runner_free).
 /// Thread-safe: yes (distinct runners on distinct threads). Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_runner_new(tidal_wasm_module *module, const char *export_name,
+TIDAL_API int tidal_wasm_runner_new(tidal_wasm_module *module, const char *export_name,
                                     const tidal_schema *in_schema, const tidal_wasm_op_config *cfg,
                                     const char *name, const tidal_allocator *alloc,
-                                    tidal_wasm_runner **out /* OUT */, tidal_error *err);
+                                    tidal_wasm_runner **out /* OUT */, tidal_error *err)
+                                    TIDAL_CHECK_RESULT;
 
 /// Free a runner and its instance. NULL is a no-op.
 TIDAL_API void tidal_wasm_runner_free(tidal_wasm_runner *r);
@@ -135,17 +137,19 @@ TIDAL_API const tidal_schema *tidal_wasm_runner_output_schema(const tidal_wasm_r
 ///         TIDAL_EMISMATCH (in has another schema), TIDAL_ENOMEM.
 /// Ownership: in borrowed for the call; *out owned by the caller (tidal_batch_unref).
 /// Thread-safe: no (one thread per runner at a time). Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_runner_run(tidal_wasm_runner *r, uint64_t time, tidal_batch *in,
-                                    tidal_batch **out /* OUT */, tidal_error *err);
+TIDAL_API int tidal_wasm_runner_run(tidal_wasm_runner *r, uint64_t time, tidal_batch *in,
+                                    tidal_batch **out /* OUT */, tidal_error *err)
+                                    TIDAL_CHECK_RESULT;
 
 /// The raw call, for cross-checks against other engines: write `len` encoded input bytes (not
 /// validated by the host: the guest must cope) into the guest, call the export, check the result
 /// range and copy the output bytes as they are (no validation) into *out_bytes (allocated with
 /// the runner's allocator, *out_len bytes; free with tidal_wasm_runner_free_bytes).
 /// Errors: as tidal_wasm_runner_run, without the validation ones. Thread-safe: no. Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_runner_call_bytes(tidal_wasm_runner *r, const void *bytes, size_t len,
+TIDAL_API int tidal_wasm_runner_call_bytes(tidal_wasm_runner *r, const void *bytes, size_t len,
                                            uint8_t **out_bytes /* OUT */,
-                                           size_t *out_len /* OUT */, tidal_error *err);
+                                           size_t *out_len /* OUT */, tidal_error *err)
+                                           TIDAL_CHECK_RESULT;
 /// Release bytes returned by tidal_wasm_runner_call_bytes. NULL is a no-op.
 TIDAL_API void tidal_wasm_runner_free_bytes(tidal_wasm_runner *r, uint8_t *bytes, size_t len);
 
@@ -167,9 +171,9 @@ TIDAL_API void tidal_wasm_runner_get_stats(const tidal_wasm_runner *r,
 /// Ownership: module borrowed until tidal_execute returns (share one loaded module between the
 ///            workers); cfg copied; *out owned by the dataflow.
 /// Thread-safe: no (the worker's thread). Since: 0.1.
-TIDAL_API TIDAL_CHECK_RESULT int tidal_wasm_op(tidal_stream *in, const char *name, tidal_wasm_module *module,
+TIDAL_API int tidal_wasm_op(tidal_stream *in, const char *name, tidal_wasm_module *module,
                             const char *export_name, const tidal_wasm_op_config *cfg,
-                            tidal_stream **out /* OUT */, tidal_error *err);
+                            tidal_stream **out /* OUT */, tidal_error *err) TIDAL_CHECK_RESULT;
 
 /// @}
 #ifdef __cplusplus
