@@ -182,17 +182,29 @@ static int thread_init(rt_thread *t) {
 
 /* ---- the guard ------------------------------------------------------------------------------ */
 
+/*
+** The watchdog's view of a call: seq goes odd at entry and even at exit, so a watchdog that sees
+** the same odd value a deadline apart knows one call has run that long. Only the calling thread
+** writes seq while the call runs, so a plain load + store suffices (no RMW); the watchdog only
+** reads it. Shared by both guards below (the sigsetjmp itself must stay in their frames).
+*/
+static inline void slot_enter(tidal__wasm_slot *slot, unsigned long self) {
+  uint64_t seq = atomic_load_explicit(&slot->seq, memory_order_relaxed);
+  atomic_store_explicit(&slot->thread, self, memory_order_relaxed);
+  atomic_store_explicit(&slot->seq, seq + 1, memory_order_release);
+}
+
+static inline void slot_leave(tidal__wasm_slot *slot) {
+  uint64_t seq = atomic_load_explicit(&slot->seq, memory_order_relaxed);
+  atomic_store_explicit(&slot->seq, seq + 1, memory_order_release);
+}
+
 int tidal__rt_call(tidal__wasm_ctx *ctx, tidal__wasm_call_kind kind, void (*fn)(void), void *inst,
                    uint32_t a, uint32_t b, uint64_t *ret) {
   rt_thread *t = &tl;
   if (TIDAL_UNLIKELY(!t->ready) && thread_init(t) != 0) return TIDAL__TRAP_THREAD;
   tidal__wasm_slot *slot = ctx->slot;
-  if (slot) {
-    /* Only this thread writes seq while the call runs: plain load + store, no RMW needed. */
-    uint64_t seq = atomic_load_explicit(&slot->seq, memory_order_relaxed);
-    atomic_store_explicit(&slot->thread, t->self, memory_order_relaxed);
-    atomic_store_explicit(&slot->seq, seq + 1, memory_order_release);
-  }
+  if (slot) slot_enter(slot, t->self);
   sigjmp_buf jb;
   sigjmp_buf *prev_jb = t->jb;
   tidal__wasm_ctx *prev_ctx = t->ctx;
@@ -223,10 +235,7 @@ int tidal__rt_call(tidal__wasm_ctx *ctx, tidal__wasm_call_kind kind, void (*fn)(
   t->depth--;
   t->jb = prev_jb;
   t->ctx = prev_ctx;
-  if (slot) {
-    uint64_t seq = atomic_load_explicit(&slot->seq, memory_order_relaxed);
-    atomic_store_explicit(&slot->seq, seq + 1, memory_order_release);
-  }
+  if (slot) slot_leave(slot);
   return code;
 }
 
@@ -236,11 +245,7 @@ int tidal__rt_call_op(tidal__wasm_ctx *ctx, void (*fn)(void), void *inst, uint32
   rt_thread *t = &tl;
   if (TIDAL_UNLIKELY(!t->ready) && thread_init(t) != 0) return TIDAL__TRAP_THREAD;
   tidal__wasm_slot *slot = ctx->slot;
-  if (slot) {
-    uint64_t seq = atomic_load_explicit(&slot->seq, memory_order_relaxed);
-    atomic_store_explicit(&slot->thread, t->self, memory_order_relaxed);
-    atomic_store_explicit(&slot->seq, seq + 1, memory_order_release);
-  }
+  if (slot) slot_enter(slot, t->self);
   sigjmp_buf jb;
   sigjmp_buf *prev_jb = t->jb;
   tidal__wasm_ctx *prev_ctx = t->ctx;
@@ -258,10 +263,7 @@ int tidal__rt_call_op(tidal__wasm_ctx *ctx, void (*fn)(void), void *inst, uint32
   t->depth--;
   t->jb = prev_jb;
   t->ctx = prev_ctx;
-  if (slot) {
-    uint64_t seq = atomic_load_explicit(&slot->seq, memory_order_relaxed);
-    atomic_store_explicit(&slot->seq, seq + 1, memory_order_release);
-  }
+  if (slot) slot_leave(slot);
   return code;
 }
 
